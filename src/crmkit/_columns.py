@@ -32,7 +32,9 @@ def factorize(argument: str, values: ArrayLike) -> tuple[NDArray[np.int64], NDAr
         array = _string_ids(argument, array)
     elif array.dtype.kind not in "iub":
         v.fail_type(
-            argument, "an array of strings or integers", f"an array of dtype {array.dtype}"
+            argument,
+            "an array of strings or integers",
+            v.described(f"an array of dtype {array.dtype}"),
         )
     labels, codes = np.unique(array, return_inverse=True)
     return codes.astype(np.int64, copy=False), labels
@@ -66,7 +68,7 @@ def timestamps(argument: str, values: ArrayLike) -> NDArray[np.datetime64]:
         v.fail_type(
             argument,
             "an array of datetimes, datetime64 or ISO 8601 strings",
-            f"an array of dtype {array.dtype}",
+            v.described(f"an array of dtype {array.dtype}"),
         )
     parsed = [_parse_one(x) for x in array.tolist()]
     bad = np.fromiter((p is None for p in parsed), bool, len(parsed))

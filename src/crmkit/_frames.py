@@ -89,7 +89,7 @@ def series_timestamps(argument: str, series: nw.Series[Any]) -> NDArray[np.datet
 def series_numbers(argument: str, series: nw.Series[Any]) -> NDArray[Any]:
     """A numeric frame column as a numpy array; nulls become NaN for the caller to refuse."""
     if not series.dtype.is_numeric():
-        v.fail_type(argument, "a numeric column", f"a column of type {series.dtype}")
+        v.fail_type(argument, "a numeric column", v.described(f"a column of type {series.dtype}"))
     if series.null_count():
         _refuse_nulls(argument, series, "numbers without missing values")
     return series.to_numpy()

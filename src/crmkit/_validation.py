@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 import reprlib
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from enum import Enum
@@ -25,14 +25,31 @@ from crmkit.errors import InvalidInputError, InvalidTypeError
 E = TypeVar("E", bound=Enum)
 
 _REPR = reprlib.Repr()  # Python 3.11's Repr takes no keyword arguments
-_REPR.maxstring = _REPR.maxother = 40
+_REPR.maxstring, _REPR.maxother = 40, 80
 _REPR.maxlist = _REPR.maxtuple = 6
+
+
+class Description(str):
+    """Text that describes a bad value (`an array of shape (2, 3)`), shown unquoted."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def described(text: str) -> Description:
+    """Mark *text* as a description of the value rather than the value itself."""
+    return Description(text)
 
 
 def show(value: Any) -> str:
     """Shorten a value for a message: plain Python reprs, long ones cut."""
     if isinstance(value, np.generic):
         value = value.item()
+    if isinstance(value, int) and value.bit_length() > 256:
+        # repr() of a huge int raises ValueError (the int-to-str digit limit).
+        return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
     return _REPR.repr(value)
 
 
@@ -46,7 +63,10 @@ def fail(argument: str, allowed: str, value: Any, *, hint: str | None = None) ->
 
 def fail_type(argument: str, allowed: str, value: Any, *, hint: str | None = None) -> NoReturn:
     """Raise InvalidTypeError with the library's message shape."""
-    message = f"'{argument}' must be {allowed}; got {type(value).__name__} {show(value)}"
+    shown = (
+        show(value) if isinstance(value, Description) else f"{type(value).__name__} {show(value)}"
+    )
+    message = f"'{argument}' must be {allowed}; got {shown}"
     if hint:
         message += f" ({hint})"
     raise InvalidTypeError(message, argument=argument, value=value)
@@ -135,6 +155,14 @@ def enum_value(kind: type[E], argument: str, value: Any) -> E:
         fail(argument, allowed, value)
 
 
+def random_generator(argument: str, seed: Any) -> np.random.Generator:
+    """Turn a `seed` argument (None, an int or a Generator) into a Generator, once."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return np.random.default_rng(seed)
+    check_int(argument, seed, low=0)
+    return np.random.default_rng(int(seed))
+
+
 def aware_datetime(argument: str, value: Any) -> datetime:
     """Return *value* if it is a timezone-aware datetime."""
     if not isinstance(value, datetime):
@@ -204,7 +232,7 @@ def one_dimensional(argument: str, values: ArrayLike) -> NDArray[Any]:
         fail_type(argument, "a one-dimensional array-like", values)
     array = np.asarray(values)
     if array.ndim != 1:
-        fail(argument, "one-dimensional", f"an array of shape {array.shape}")
+        fail(argument, "one-dimensional", described(f"an array of shape {array.shape}"))
     return array
 
 
@@ -223,10 +251,12 @@ def float_array(
     ):
         array = _coerce_numbers(argument, array)
     if array.dtype == np.bool_ or np.issubdtype(array.dtype, np.complexfloating):
-        fail_type(argument, "an array of real numbers", f"an array of dtype {array.dtype}")
+        fail_type(
+            argument, "an array of real numbers", described(f"an array of dtype {array.dtype}")
+        )
     numbers_ = array.astype(np.float64, copy=False)
     if numbers_.size == 0 and not allow_empty:
-        fail(argument, "non-empty", "an empty array")
+        fail(argument, "non-empty", described("an empty array"))
     bad = ~np.isfinite(numbers_)
     if low is not None:
         bad |= (numbers_ <= low) if low_open else (numbers_ < low)
@@ -254,9 +284,11 @@ def integer_array(
     if array.dtype == object:
         array = _coerce_numbers(argument, array)
     if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.number):
-        fail_type(argument, "an array of whole numbers", f"an array of dtype {array.dtype}")
+        fail_type(
+            argument, "an array of whole numbers", described(f"an array of dtype {array.dtype}")
+        )
     if array.size == 0 and not allow_empty:
-        fail(argument, "non-empty", "an empty array")
+        fail(argument, "non-empty", described("an empty array"))
     allowed = _range_text("whole numbers", low, high)
     if np.issubdtype(array.dtype, np.floating):
         bad = ~np.isfinite(array)
@@ -274,13 +306,24 @@ def integer_array(
     return integers
 
 
+def listed(argument: str, values: Any) -> list[Any]:
+    """Return the items of an iterable (not a string or mapping) as a list."""
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        fail_type(argument, "an iterable of records", values)
+    return list(values)
+
+
 def same_length(**arrays: NDArray[Any]) -> int:
     """Return the common length of the arrays, or raise naming the odd one out."""
     lengths = {name: int(array.shape[0]) for name, array in arrays.items()}
     first_name, first_length = next(iter(lengths.items()))
     for name, length in lengths.items():
         if length != first_length:
-            fail(name, f"the same length as '{first_name}' ({first_length})", f"length {length}")
+            fail(
+                name,
+                f"the same length as '{first_name}' ({first_length})",
+                described(f"length {length}"),
+            )
     return first_length
 
 
@@ -288,7 +331,7 @@ def _coerce_numbers(argument: str, array: NDArray[Any]) -> NDArray[Any]:
     try:
         return array.astype(np.float64)
     except (TypeError, ValueError):
-        fail_type(argument, "an array of numbers", f"an array of dtype {array.dtype}")
+        fail_type(argument, "an array of numbers", described(f"an array of dtype {array.dtype}"))
 
 
 def _range_text(noun: str, low: int | None, high: int | None) -> str:
@@ -312,7 +355,7 @@ def _interval_text(
         left, right = "(" if low_open else "[", ")" if high_open else "]"
         return f"{noun} in {left}{low:g}, {high:g}{right}"
     if low is not None:
-        return f"{noun} {'above' if low_open else 'at least'} {low:g}"
+        return f"{noun} {'above' if low_open else 'of at least'} {low:g}"
     if high is not None:
         return f"{noun} {'below' if high_open else 'at most'} {high:g}"
     return noun

@@ -99,7 +99,7 @@ def _date(text: str) -> date:
 
 def _last_day(txns: Transactions) -> date:
     if not len(txns):
-        v.fail("path", "a file with at least one transaction", "no rows")
+        v.fail("path", "a file with at least one transaction", v.described("no rows"))
     last: date = txns.at.max().astype("datetime64[D]").item()
     return last
 

@@ -225,6 +225,8 @@ def to_json(obj: Any, *, indent: int | None = None) -> str:
         >>> io.to_json(Money("5", "CNY"))
         '{"amount": "5", "currency": "CNY", "schema_version": 1}'
     """
+    if indent is not None:
+        v.check_int("indent", indent, low=0)
     return json.dumps(to_dict(obj), ensure_ascii=False, indent=indent)
 
 

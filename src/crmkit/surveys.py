@@ -118,7 +118,7 @@ class SurveyResponses:
             >>> r.score.tolist()
             [9]
         """
-        rows = list(records)
+        rows = v.listed("records", records)
         for index, row in enumerate(rows):
             if not isinstance(row, SurveyResponse):
                 v.fail_type(f"records[{index}]", "a SurveyResponse", row)

@@ -88,14 +88,14 @@ class Transactions:
             v.fail_type(
                 "customer_index",
                 "int64 codes with datetime64[us] times",
-                f"{self.customer_index.dtype} and {self.at.dtype}",
+                v.described(f"{self.customer_index.dtype} and {self.at.dtype}"),
                 hint="build Transactions with from_arrays, from_records or from_frame",
             )
         if n and not _is_sorted(self.customer_index, self.at):
             v.fail(
                 "customer_index",
                 "sorted by customer, then time",
-                "unsorted rows",
+                v.described("unsorted rows"),
                 hint="build Transactions with from_arrays, from_records or from_frame",
             )
 
@@ -186,7 +186,7 @@ class Transactions:
             >>> txns.currency, txns.amount.tolist(), txns.channel.tolist()
             ('CNY', [19.9], ['web'])
         """
-        rows = list(records)
+        rows = v.listed("records", records)
         for index, row in enumerate(rows):
             if not isinstance(row, Transaction):
                 v.fail_type(f"records[{index}]", "a Transaction", row)
@@ -410,7 +410,9 @@ def _is_sorted(codes: NDArray[np.int64], times: NDArray[np.datetime64]) -> bool:
 def _labels(argument: str, values: ArrayLike) -> NDArray[np.str_]:
     codes, labels = _columns.factorize(argument, values)
     if labels.dtype.kind != "U":
-        v.fail_type(argument, "an array of strings", f"an array of dtype {labels.dtype}")
+        v.fail_type(
+            argument, "an array of strings", v.described(f"an array of dtype {labels.dtype}")
+        )
     return labels[codes]
 
 

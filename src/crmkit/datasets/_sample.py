@@ -61,12 +61,11 @@ def load_sample() -> Sample:
         >>> txns.currency, str(txns.at.min())[:10], str(txns.at.max())[:10]
         ('CNY', '2023-01-01', '2024-12-31')
     """
-    with gzip.open(
-        files(__package__).joinpath("data", _TRANSACTIONS_FILE).open("rb"),
-        "rt",
-        encoding="utf-8",
-        newline="",
-    ) as handle:
+    resource = files(__package__).joinpath("data", _TRANSACTIONS_FILE)
+    with (
+        resource.open("rb") as raw,
+        gzip.open(raw, "rt", encoding="utf-8", newline="") as handle,
+    ):
         reader = csv.reader(handle)
         header = next(reader)
         columns = dict(zip(header, zip(*reader, strict=True), strict=True))

@@ -105,7 +105,7 @@ def simulate_transactions(
         "spend_gamma": spend_gamma,
     }.items():
         v.check_float(name, value, low=0.0, low_open=True)
-    rng = np.random.default_rng(seed)
+    rng = v.random_generator("seed", seed)
     span_days = (last - first) / np.timedelta64(_MICROSECONDS_PER_DAY, "us")
     customer, day = _purchase_days(rng, n, span_days, r=r, alpha=alpha, a=a, b=b)
     nu = rng.gamma(spend_q, 1.0 / spend_gamma, size=n)
@@ -191,7 +191,7 @@ def simulate_survey_responses(
     probabilities = _shares(shares, survey, high - low + 1)
     base = n if n_customers is None else v.check_int("n_customers", n_customers, low=1)
     first, last = _period(start, end)
-    rng = np.random.default_rng(seed)
+    rng = v.random_generator("seed", seed)
     scores = low + rng.choice(high - low + 1, size=n, p=probabilities)
     who = rng.choice(base, size=n, replace=base < n) + 1
     span = int((last - first) / np.timedelta64(1, "us"))
@@ -209,7 +209,7 @@ def _shares(shares: Sequence[float] | None, kind: SurveyKind, size: int) -> NDAr
         v.fail(
             "shares",
             f"{size} values, one per score on the {kind.value} scale",
-            f"{probabilities.size} values",
+            v.described(f"{probabilities.size} values"),
         )
     if not np.isclose(probabilities.sum(), 1.0):
         v.fail("shares", "probabilities summing to 1", float(probabilities.sum()))

@@ -1,0 +1,243 @@
+"""Meta-tests over every public name: docstrings with examples, and wrong types named.
+
+When an issue adds a public function or method, it must be added to `VALID_CALLS`
+below: `test_every_public_callable_is_covered` fails until it is.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmkit import Transactions, io
+from crmkit.datasets import load_sample, simulate_survey_responses, simulate_transactions
+from crmkit.errors import CrmkitError
+from crmkit.models import Money, SurveyResponse
+from crmkit.surveys import SurveyResponses
+
+PUBLIC_MODULES = [
+    "crmkit",
+    "crmkit.errors",
+    "crmkit.models",
+    "crmkit.io",
+    "crmkit.transactions",
+    "crmkit.surveys",
+    "crmkit.datasets",
+    "crmkit.cli",
+    "crmkit.segmentation",
+    "crmkit.lifecycle",
+    "crmkit.loyalty",
+    "crmkit.metrics",
+    "crmkit.funnel",
+]
+
+
+def public_objects() -> Iterator[tuple[str, Any]]:
+    """Every name in every public module's __all__, once."""
+    seen: set[int] = set()
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if id(obj) not in seen and (inspect.isclass(obj) or inspect.isfunction(obj)):
+                seen.add(id(obj))
+                yield f"{module_name}.{name}", obj
+
+
+def public_methods(cls: type) -> Iterator[tuple[str, Callable[..., Any]]]:
+    """Public functions and classmethods defined on a crmkit class (not properties)."""
+    for name, attribute in vars(cls).items():
+        if name.startswith("_"):
+            continue
+        if isinstance(attribute, classmethod | staticmethod):
+            yield name, attribute.__func__
+        elif inspect.isfunction(attribute):
+            yield name, attribute
+
+
+def public_callables() -> Iterator[tuple[str, Callable[..., Any]]]:
+    for _, obj in public_objects():
+        if inspect.isfunction(obj):
+            yield obj.__name__, obj
+        elif obj.__module__.startswith("crmkit"):
+            for name, method in public_methods(obj):
+                yield f"{obj.__name__}.{name}", method
+
+
+class TestModules:
+    @pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+    def test_every_public_module_has_a_docstring_and_all(self, module_name: str) -> None:
+        """Each public module says what it is for and declares its public names."""
+        module = importlib.import_module(module_name)
+
+        assert (module.__doc__ or "").strip()
+        assert isinstance(module.__all__, list)
+        assert all(hasattr(module, name) for name in module.__all__)
+
+
+class TestDocstrings:
+    @pytest.mark.parametrize(("name", "obj"), list(public_objects()), ids=lambda x: str(x))
+    def test_every_public_class_and_function_has_examples(self, name: str, obj: Any) -> None:
+        """Every public name's docstring has a runnable `Examples:` section."""
+        doc = obj.__doc__ or ""
+
+        assert "Examples:" in doc, name
+        assert ">>>" in doc, name
+
+    @pytest.mark.parametrize(("name", "method"), list(public_callables()), ids=lambda x: str(x))
+    def test_every_public_method_has_a_docstring_with_examples(
+        self, name: str, method: Callable[..., Any]
+    ) -> None:
+        """Constructors and methods document themselves with a runnable example too."""
+        doc = inspect.getdoc(method) or ""
+
+        assert "Examples:" in doc, name
+        assert ">>>" in doc, name
+
+
+# --- wrong types are refused naming the argument ------------------------------------------
+
+_AT = datetime(2025, 1, 1, tzinfo=UTC)
+_DAYS = np.array(["2025-01-01", "2025-01-02"], dtype="datetime64[us]")
+_TXNS = Transactions.from_arrays(customer_id=["a", "b"], at=_DAYS, amount=[1.0, 2.0])
+_SURVEY = SurveyResponses.from_arrays(kind="nps", customer_id=["a", "b"], at=_DAYS, score=[9, 3])
+_FRAME = pd.DataFrame({"customer_id": ["a"], "at": pd.to_datetime(["2025-01-01"]), "amount": [1]})
+_SURVEY_FRAME = pd.DataFrame(
+    {"customer_id": ["a"], "at": pd.to_datetime(["2025-01-01"]), "score": [9]}
+)
+
+# name -> (callable, valid keyword arguments)
+VALID_CALLS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
+    "to_dict": (io.to_dict, {"obj": Money("1", "CNY")}),
+    "from_dict": (io.from_dict, {"cls": Money, "data": {"amount": "1", "currency": "CNY"}}),
+    "to_json": (io.to_json, {"obj": Money("1", "CNY"), "indent": None}),
+    "from_json": (io.from_json, {"cls": Money, "text": '{"amount": "1", "currency": "CNY"}'}),
+    "Money.zero": (Money.zero, {"currency": "CNY"}),
+    "Transactions.from_arrays": (
+        Transactions.from_arrays,
+        {
+            "customer_id": ["a", "b"],
+            "at": _DAYS,
+            "amount": [1.0, 2.0],
+            "quantity": [1, 2],
+            "category": ["x", "y"],
+            "channel": ["web", "app"],
+            "currency": "CNY",
+            "negative_amounts": "reject",
+        },
+    ),
+    "Transactions.from_records": (Transactions.from_records, {"records": []}),
+    "Transactions.from_frame": (
+        Transactions.from_frame,
+        {
+            "frame": _FRAME,
+            "customer_id": "customer_id",
+            "at": "at",
+            "amount": "amount",
+            "currency": "CNY",
+            "negative_amounts": "reject",
+        },
+    ),
+    "Transactions.until": (_TXNS.until, {"as_of": date(2025, 1, 1)}),
+    "Transactions.to_frame": (_TXNS.to_frame, {"backend": "pandas"}),
+    "SurveyResponses.from_arrays": (
+        SurveyResponses.from_arrays,
+        {"kind": "nps", "customer_id": ["a", "b"], "at": _DAYS, "score": [9, 3], "scale_max": 10},
+    ),
+    "SurveyResponses.from_records": (
+        SurveyResponses.from_records,
+        {"records": [SurveyResponse(id="s", customer_id="a", kind="nps", score=9, at=_AT)]},
+    ),
+    "SurveyResponses.from_frame": (
+        SurveyResponses.from_frame,
+        {
+            "frame": _SURVEY_FRAME,
+            "kind": "nps",
+            "customer_id": "customer_id",
+            "at": "at",
+            "score": "score",
+            "scale_max": 10,
+        },
+    ),
+    "SurveyResponses.to_frame": (_SURVEY.to_frame, {"backend": "pandas"}),
+    "load_sample": (load_sample, {}),
+    "simulate_transactions": (
+        simulate_transactions,
+        {
+            "n_customers": 3,
+            "start": date(2024, 1, 1),
+            "end": date(2024, 2, 1),
+            "seed": 1,
+            "r": 1.0,
+            "alpha": 10.0,
+            "a": 1.0,
+            "b": 2.0,
+            "spend_p": 2.0,
+            "spend_q": 3.0,
+            "spend_gamma": 10.0,
+            "currency": "CNY",
+        },
+    ),
+    "simulate_survey_responses": (
+        simulate_survey_responses,
+        {
+            "n_responses": 3,
+            "kind": "nps",
+            "shares": None,
+            "start": date(2024, 1, 1),
+            "end": date(2024, 2, 1),
+            "n_customers": 5,
+            "seed": 1,
+        },
+    ),
+}
+
+# The CLI entry point takes argv from the shell; argparse owns its errors.
+NOT_TYPE_CHECKED = {"main"}
+
+
+class _Wrong:
+    """An object of a type no crmkit argument accepts."""
+
+    def __repr__(self) -> str:
+        return "<wrong>"
+
+
+def wrong_type_cases() -> Iterator[tuple[str, str]]:
+    for name, (function, _) in VALID_CALLS.items():
+        for parameter in inspect.signature(function).parameters:
+            yield name, parameter
+
+
+class TestWrongTypes:
+    def test_every_public_callable_is_covered(self) -> None:
+        """Each public function and method has a valid call registered here."""
+        names = {name for name, _ in public_callables()} - NOT_TYPE_CHECKED
+
+        assert names == set(VALID_CALLS)
+
+    @pytest.mark.parametrize("name", list(VALID_CALLS))
+    def test_the_registered_valid_call_succeeds(self, name: str) -> None:
+        """The baseline call works, so the wrong-type test isolates one argument."""
+        function, kwargs = VALID_CALLS[name]
+
+        function(**kwargs)
+
+    @pytest.mark.parametrize(("name", "parameter"), list(wrong_type_cases()))
+    def test_a_wrong_type_raises_a_crmkit_error_naming_the_argument(
+        self, name: str, parameter: str
+    ) -> None:
+        """Replacing one argument by an object of a foreign type names that argument."""
+        function, kwargs = VALID_CALLS[name]
+
+        with pytest.raises(CrmkitError) as error:
+            function(**{**kwargs, parameter: _Wrong()})
+
+        assert f"'{parameter}'" in str(error.value)
