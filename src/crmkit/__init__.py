@@ -1,8 +1,10 @@
 """crmkit: CRM domain logic as a typed, tested, storage-agnostic library.
 
-The top level holds only the most used names; each area lives in its own
-subpackage (:mod:`crmkit.segmentation`, :mod:`crmkit.lifecycle`,
-:mod:`crmkit.loyalty`, :mod:`crmkit.metrics`, :mod:`crmkit.funnel`).
+The top level holds only the most used names. Records live in `crmkit.models`,
+JSON in `crmkit.io`, errors in `crmkit.errors` and sample data in
+`crmkit.datasets`. The analytic areas (`crmkit.segmentation`,
+`crmkit.lifecycle`, `crmkit.loyalty`, `crmkit.metrics`, `crmkit.funnel`) are
+planned subpackages, filled in by later releases.
 
 Examples:
     >>> import crmkit

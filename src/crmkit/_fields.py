@@ -15,8 +15,11 @@ from numpy.typing import NDArray
 
 
 def _read_only(array: NDArray[Any]) -> NDArray[Any]:
-    array.setflags(write=False)
-    return array
+    # A read-only view: the caller's own array keeps its flags (inputs are never
+    # mutated), and no data is copied.
+    view = array.view()
+    view.setflags(write=False)
+    return view
 
 
 def _optional_read_only(array: NDArray[Any] | None) -> NDArray[Any] | None:
@@ -42,7 +45,7 @@ def array_field(**kwargs: Any) -> Any:
 
 
 def optional_array_field() -> Any:
-    """Like :func:`array_field`, but may be None (and is by default)."""
+    """Like `array_field`, but may be None (and is by default)."""
     return attrs.field(
         default=None,
         converter=_optional_read_only,

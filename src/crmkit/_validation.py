@@ -78,9 +78,11 @@ def fail_rows(
     """Raise InvalidInputError naming the first bad row and how many rows are bad."""
     where = np.flatnonzero(bad)
     first = int(where[0])
-    detail = f"{show(values[first])} at index {first} ({where.size} of {values.size} rows)"
+    value = values[first]
+    value = value.item() if isinstance(value, np.generic) else value  # plain Python scalars
+    detail = f"{show(value)} at index {first} ({where.size} of {values.size} rows)"
     message = f"'{argument}' must be {allowed}; got {detail}"
-    raise InvalidInputError(message, argument=argument, value=values[first])
+    raise InvalidInputError(message, argument=argument, value=value, index=first)
 
 
 def check_str(argument: str, value: Any, *, allow_empty: bool = False) -> str:
@@ -202,6 +204,9 @@ def utc_datetime64(value: datetime) -> np.datetime64:
     return np.datetime64(naive, "us")
 
 
+_MONEY_DIGITS = 30
+
+
 def decimal_amount(argument: str, value: Any) -> Decimal:
     """Return a finite Decimal from a str, int or Decimal; floats are refused.
 
@@ -223,6 +228,13 @@ def decimal_amount(argument: str, value: Any) -> Decimal:
         fail(argument, "a decimal number such as '19.90'", value)
     if not amount.is_finite():
         fail(argument, "a finite decimal number", value)
+    if amount and not -_MONEY_DIGITS <= amount.adjusted() < _MONEY_DIGITS:
+        # Beyond this no amount is real money, and Decimal arithmetic would overflow.
+        fail(
+            argument,
+            f"a decimal number with at most {_MONEY_DIGITS} digits each side of the point",
+            value,
+        )
     return amount
 
 

@@ -25,7 +25,7 @@ from crmkit import _columns
 from crmkit import _validation as v
 from crmkit._report import build_report
 from crmkit.datasets import load_sample
-from crmkit.errors import CrmkitError, MissingDependencyError
+from crmkit.errors import CrmkitError, InvalidInputError, MissingDependencyError
 from crmkit.transactions import Transactions
 
 __all__ = ["main"]
@@ -56,6 +56,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             text = build_report(txns, as_of=as_of, title=f"crmkit report: {args.path}")
     except _FileProblemError as error:
         return _one_line_error(str(error))
+    except InvalidInputError as error:
+        # Rows of a CSV are lines to its reader: index 0 is line 2, after the header.
+        is_csv = bool(where) and not args.path.lower().endswith(".parquet")
+        line = (
+            f" (line {error.index + 2} of the file)" if is_csv and error.index is not None else ""
+        )
+        return _one_line_error(f"{where}{str(error).splitlines()[0]}{line}")
     except CrmkitError as error:
         return _one_line_error(f"{where}{error}")
     sys.stdout.write(text)

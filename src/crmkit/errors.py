@@ -1,6 +1,6 @@
 """The exceptions crmkit raises, all under one root.
 
-Every error is a :class:`CrmkitError` and also the builtin exception a caller
+Every error is a [`CrmkitError`][crmkit.errors.CrmkitError] and also the builtin exception a caller
 would already catch (`ValueError` or `TypeError`), so generic handlers keep
 working. Messages follow one shape, `'<argument>' must be <allowed>; got
 <value>`, and the same facts travel as attributes, so an embedding app can
@@ -52,6 +52,7 @@ class InvalidInputError(CrmkitError, ValueError):
         argument: Name of the offending argument (or the path of a field, such
             as `amount.currency`).
         value: The offending value, or a short description of it for arrays.
+        index: For array input, the position of the first bad element (else None).
 
     Examples:
         >>> from crmkit.models import Money
@@ -62,10 +63,18 @@ class InvalidInputError(CrmkitError, ValueError):
         amount
     """
 
-    def __init__(self, message: str, *, argument: str | None = None, value: Any = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        argument: str | None = None,
+        value: Any = None,
+        index: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.argument = argument
         self.value = value
+        self.index = index
 
     def __reduce__(self) -> tuple[Any, ...]:
         return _rebuild, (type(self), self.args, self.__dict__)

@@ -6,7 +6,7 @@ model) turns into plain JSON types and back. Money amounts travel as strings
 enumerations as their string values. Each top-level dict carries a
 `schema_version`, so stored JSON can be migrated when a format changes.
 
-Malformed input raises :class:`~crmkit.errors.InvalidInputError` naming the
+Malformed input raises [`InvalidInputError`][crmkit.errors.InvalidInputError] naming the
 path of the bad field (for example `amount.currency`), never a raw cattrs or
 `KeyError`.
 
@@ -30,7 +30,7 @@ import json
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any, NoReturn, TypeVar
 
 import attrs
@@ -124,14 +124,19 @@ def _structure_bool(value: Any, _: type) -> bool:
     return value
 
 
+def _enum_value(member: Enum) -> Any:
+    return member.value
+
+
 def _make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     converter.register_unstructure_hook(Decimal, str)
     converter.register_unstructure_hook(datetime, datetime.isoformat)
     converter.register_unstructure_hook(date, date.isoformat)
-    converter.register_unstructure_hook_func(
-        lambda t: isinstance(t, type) and issubclass(t, Enum), lambda e: e.value
-    )
+    # StrEnum members are also str, and cattrs passes str through untouched: a
+    # hook on StrEnum (before str in the MRO) makes them plain strings.
+    converter.register_unstructure_hook(StrEnum, _enum_value)
+    converter.register_unstructure_hook(Enum, _enum_value)
     converter.register_structure_hook(Decimal, _structure_decimal)
     converter.register_structure_hook(datetime, _structure_datetime)
     converter.register_structure_hook(date, _structure_date)
@@ -139,9 +144,9 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook(int, _structure_int)
     converter.register_structure_hook(float, _structure_float)
     converter.register_structure_hook(bool, _structure_bool)
-    converter.register_structure_hook_func(
-        lambda t: isinstance(t, type) and issubclass(t, Enum), _structure_enum
-    )
+    # As for unstructuring: without these, StrEnum fields take the `str` hook.
+    converter.register_structure_hook(StrEnum, _structure_enum)
+    converter.register_structure_hook(Enum, _structure_enum)
     return converter
 
 
@@ -173,13 +178,13 @@ def to_dict(obj: Any) -> dict[str, Any]:
 
 
 def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
-    """Build a *cls* value from a dict made by :func:`to_dict` (or by hand).
+    """Build a *cls* value from a dict made by [`to_dict`][crmkit.io.to_dict] (or by hand).
 
     Every field is checked as the class itself checks it. `schema_version` may
     be absent; if present it must be one this release reads.
 
     Args:
-        cls: The class to build, e.g. :class:`~crmkit.models.Transaction`.
+        cls: The class to build, e.g. [`Transaction`][crmkit.models.Transaction].
         data: The dict.
 
     Raises:
@@ -202,7 +207,7 @@ def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
         v.fail_type("data", "a mapping (a dict parsed from JSON)", data)
     fields = dict(data)
     version = fields.pop("schema_version", SCHEMA_VERSION)
-    if version != SCHEMA_VERSION:
+    if type(version) is not int or version != SCHEMA_VERSION:  # True == 1, 1.0 == 1
         v.fail("schema_version", f"{SCHEMA_VERSION} (the version this release reads)", version)
     try:
         return _CONVERTER.structure(fields, cls)
@@ -231,11 +236,11 @@ def to_json(obj: Any, *, indent: int | None = None) -> str:
 
 
 def from_json(cls: type[T], text: str | bytes) -> T:
-    """Build a *cls* value from JSON made by :func:`to_json`.
+    """Build a *cls* value from JSON made by [`to_json`][crmkit.io.to_json].
 
     Raises:
         InvalidInputError: If *text* is not JSON or a field is bad (see
-            :func:`from_dict`).
+            [`from_dict`][crmkit.io.from_dict]).
 
     Examples:
         >>> from crmkit import io
@@ -249,6 +254,8 @@ def from_json(cls: type[T], text: str | bytes) -> T:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         v.fail("text", "valid JSON", text, hint=f"{error.msg} at line {error.lineno}")
+    except (ValueError, RecursionError) as error:  # bad UTF-8, huge integers, deep nesting
+        v.fail("text", "valid JSON", text, hint=f"{type(error).__name__}: {error}")
     return from_dict(cls, data)
 
 
@@ -272,12 +279,13 @@ def _as_input_error(error: BaseException) -> InvalidInputError:
     if isinstance(leaf, _BadValueError):
         allowed, value = leaf.allowed, leaf.value
     elif isinstance(leaf, ForbiddenExtraKeysError):
-        argument = _join(path, sorted(leaf.extra_fields)[0])
+        extra = sorted(leaf.extra_fields, key=str)  # a mapping's keys need not be strings
+        argument = _join(path, str(extra[0]))
         known = ", ".join(field.name for field in attrs.fields(leaf.cl))
         return InvalidInputError(
             f"'{argument}' is not a field of {leaf.cl.__name__} (its fields: {known}){more}",
             argument=argument,
-            value=sorted(leaf.extra_fields),
+            value=extra,
         )
     elif isinstance(leaf, KeyError):
         argument = _join(path, None) or str(leaf.args[0])

@@ -4,7 +4,8 @@ Records are frozen, slotted attrs classes with keyword-only fields, checked at
 construction: timestamps must be timezone-aware, money is a `Decimal` with a
 currency, enumerations accept their string values. Records are the face for
 *individuals*; for populations use the columnar bundles such as
-:class:`crmkit.Transactions`. JSON goes through :mod:`crmkit.io`.
+[`crmkit.Transactions`][crmkit.transactions.Transactions]. JSON goes through
+[`crmkit.io`][crmkit.io].
 
 Examples:
     >>> from datetime import datetime, timezone
@@ -256,10 +257,10 @@ class Money:
     `float` (binary floats cannot hold most cents exactly). The currency is an
     ISO 4217 code, normalised to upper case. Arithmetic and ordering work only
     within one currency; mixing two raises
-    :class:`~crmkit.errors.CurrencyMismatchError`. Equality across currencies is
+    [`CurrencyMismatchError`][crmkit.errors.CurrencyMismatchError]. Equality across currencies is
     simply `False`.
 
-    Args:
+    Attributes:
         amount: The amount, e.g. `"19.90"`, `1990` or `Decimal("19.90")`.
         currency: Three-letter ISO 4217 code, e.g. `"CNY"`.
 
@@ -279,6 +280,8 @@ class Money:
         (Money('30', 'CNY'), Money('-5', 'CNY'))
         >>> Money("1", "CNY") == Money("1", "USD")
         False
+        >>> sum([Money("1.50", "CNY"), Money("2", "CNY")])
+        Money('3.50', 'CNY')
     """
 
     amount: Decimal = field(converter=_amount)
@@ -324,6 +327,12 @@ class Money:
 
     __rmul__ = __mul__
 
+    def __radd__(self, other: int) -> Money:
+        # Lets `sum(amounts)` start from its default 0; any other left operand is refused.
+        if isinstance(other, int) and not isinstance(other, bool) and other == 0:
+            return self
+        v.fail_type("other", "a Money (or 0, as sum() starts from)", other)
+
     def __lt__(self, other: Money) -> bool:
         return self.amount < self._same_currency(other).amount
 
@@ -344,7 +353,7 @@ class Money:
 class Customer:
     """A person or organisation the company sells to.
 
-    Args:
+    Attributes:
         id: Your identifier for the customer.
         kind: `"person"` (B2C, the default) or `"organization"` (a B2B account).
         name: Display name.
@@ -371,11 +380,11 @@ class Customer:
 class Transaction:
     """One purchase (or, with a negative amount, one refund).
 
-    Args:
+    Attributes:
         id: Order or receipt identifier.
         customer_id: Who bought.
         at: When (timezone-aware).
-        amount: What was paid, as :class:`Money`.
+        amount: What was paid, as [`Money`][crmkit.models.Money].
         channel: Where it was bought (`"web"`, `"app"`, `"in_store"`, ...).
         category: Product category, free text.
         quantity: Number of items, a whole number of at least 1.
@@ -402,7 +411,7 @@ class Transaction:
 class Interaction:
     """One contact between the company and a customer.
 
-    Args:
+    Attributes:
         id: Identifier of the contact.
         customer_id: Who was contacted or got in touch.
         at: When (timezone-aware).
@@ -436,7 +445,7 @@ class SurveyResponse:
     The score must be a whole number on the survey's scale: 0-10 for NPS, 1-5
     for CSAT and 1-7 for CES, unless *scale_max* states another top of scale.
 
-    Args:
+    Attributes:
         id: Identifier of the answer.
         customer_id: Who answered.
         kind: `"nps"`, `"csat"` or `"ces"`.
@@ -482,7 +491,7 @@ class SurveyResponse:
 class Lead:
     """A prospective customer not yet qualified into an opportunity.
 
-    Args:
+    Attributes:
         id: Identifier of the lead.
         created_at: When it came in (timezone-aware).
         status: new, contacted, qualified, disqualified or converted.
@@ -523,10 +532,10 @@ class Opportunity:
 
     An open deal has neither *closed_at* nor *won*; a closed one has both.
 
-    Args:
+    Attributes:
         id: Identifier of the deal.
         customer_id: The account it is with.
-        stage: Current pipeline stage name (see :mod:`crmkit.lifecycle`).
+        stage: Current pipeline stage name, as your pipeline defines it.
         amount: Expected deal value.
         created_at: When the deal was opened (timezone-aware).
         expected_close: The date it is expected to close.
@@ -576,7 +585,7 @@ class Opportunity:
 class Consent:
     """A customer's permission (or its withdrawal) for one purpose and channel.
 
-    Args:
+    Attributes:
         customer_id: Whose consent.
         purpose: What it covers (`"marketing"`, `"profiling"`, ...).
         channel: Through which channel contact is allowed.

@@ -1,7 +1,8 @@
 """`SurveyResponses`: many answers to one survey question as read-only columns.
 
-The columnar face for NPS, CSAT and CES answers, as :class:`crmkit.Transactions`
-is for purchases. One bundle holds one kind of question on one scale.
+The columnar face for NPS, CSAT and CES answers, as
+[`crmkit.Transactions`][crmkit.transactions.Transactions] is for purchases. One
+bundle holds one kind of question on one scale.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ def _kind(value: SurveyKind | str) -> SurveyKind:
 class SurveyResponses:
     """Answers of many customers to one survey question, as read-only arrays.
 
-    Rows keep their input order. Build with :meth:`from_arrays`,
-    :meth:`from_records` or :meth:`from_frame`.
+    Rows keep their input order. Build with `from_arrays`,
+    `from_records` or `from_frame`.
 
     Attributes:
         customer_id: Per row, who answered (strings).
@@ -104,7 +105,9 @@ class SurveyResponses:
 
     @classmethod
     def from_records(cls, records: Iterable[SurveyResponse]) -> SurveyResponses:
-        """Build from :class:`~crmkit.models.SurveyResponse` records of one kind and scale.
+        """Build from [`SurveyResponse`][crmkit.models.SurveyResponse] records of one kind.
+
+        All records must share one kind and scale.
 
         Raises:
             InvalidInputError: If the records are empty or mix kinds or scales.

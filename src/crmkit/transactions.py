@@ -1,7 +1,7 @@
 """`Transactions`: a population of purchases as validated, read-only columns.
 
 This is the columnar face that every transaction analytic takes. Build it once
-from arrays, from :class:`~crmkit.models.Transaction` records, or from any
+from arrays, from [`Transaction`][crmkit.models.Transaction] records, or from any
 pandas, polars or pyarrow frame; it is checked once, sorted by customer and
 time, and its arrays can no longer be changed, so the functions that take it
 skip all further checks.
@@ -40,8 +40,8 @@ class Transactions:
     `customer_index`, so grouping by customer is a `numpy.bincount` away.
     Timestamps are naive `datetime64[us]` in UTC.
 
-    Build it with :meth:`from_arrays`, :meth:`from_records` or
-    :meth:`from_frame` rather than calling the class directly.
+    Build it with `from_arrays`, `from_records` or
+    `from_frame` rather than calling the class directly.
 
     Attributes:
         customer_index: Per row, the position of its customer in `customer_ids`.
@@ -125,7 +125,7 @@ class Transactions:
             quantity: Items bought, whole numbers of at least 1.
             category: Product category per row, non-empty strings.
             channel: Sales channel per row, one of the
-                :class:`~crmkit.models.Channel` values.
+                [`Channel`][crmkit.models.Channel] values.
             currency: ISO 4217 code of every amount, if known.
             negative_amounts: `"reject"` (the default) or `"allow"`, for logs
                 that record refunds as negative amounts.
@@ -165,11 +165,11 @@ class Transactions:
 
     @classmethod
     def from_records(cls, records: Iterable[Transaction]) -> Transactions:
-        """Build from :class:`~crmkit.models.Transaction` records.
+        """Build from [`Transaction`][crmkit.models.Transaction] records.
 
         This walks the records in Python, which suits thousands of records; for
-        millions, build arrays or a frame and use :meth:`from_arrays` or
-        :meth:`from_frame`. Every record must be in the same currency. Refunds
+        millions, build arrays or a frame and use `from_arrays` or
+        `from_frame`. Every record must be in the same currency. Refunds
         (negative amounts) are kept.
 
         Raises:

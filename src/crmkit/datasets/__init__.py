@@ -1,8 +1,8 @@
 """Sample data: seeded simulators and the bundled retail sample.
 
-:func:`load_sample` gives the deterministic data set that the demo, the docs
-and the tests share; the `simulate_*` functions make fresh data of any size
-from a stated process and seed. Nothing here touches the network.
+[`load_sample`][crmkit.datasets.load_sample] gives the deterministic data set that
+the demo, the docs and the tests share; the `simulate_*` functions make fresh
+data of any size from a stated process and seed. Nothing here touches the network.
 
 Examples:
     >>> from crmkit.datasets import load_sample, simulate_transactions

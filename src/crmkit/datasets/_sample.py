@@ -45,7 +45,7 @@ def load_sample() -> Sample:
     """Load the bundled retail sample (deterministic; no network access).
 
     The data were simulated once by `scripts/make_sample_data.py` with
-    :func:`~crmkit.datasets.simulate_transactions` (5,000 customers, seed
+    [`simulate_transactions`][crmkit.datasets.simulate_transactions] (5,000 customers, seed
     20250101, default BG/NBD and Gamma-Gamma parameters) and are shipped as a
     compressed CSV, so they are identical on every machine and numpy version.
     Timestamps are UTC; amounts are CNY with two decimals.

@@ -2,7 +2,7 @@
 
 Planned (issues "Metrics" and "CLV"): NPS, CSAT and CES with their
 statistics; retention, churn, cohorts and survival; ROI and unit economics;
-service levels; and, in :mod:`crmkit.metrics.clv`, the probabilistic
+service levels; and, in `crmkit.metrics.clv`, the probabilistic
 customer-base models. Nothing here is available yet.
 """
 
