@@ -106,7 +106,8 @@ class TestReport:
             (
                 CSV.replace("10.50", "ten"),
                 [],
-                "{path}: 'amount' must be numbers; got 'ten' at index 0 (1 of 3 rows)",
+                "{path}: 'amount' must be numbers; got 'ten' at index 0 (1 of 3 rows)"
+                " (line 2 of the file)",
             ),
             (
                 CSV.replace("2024-02-01T00:00:00+00:00", "someday"),

@@ -186,6 +186,18 @@ class TestFromArrays:
         with pytest.raises(error, match=match):
             Transactions.from_arrays(**{**valid, **kwargs})
 
+    def test_errors_carry_the_first_bad_index_and_a_python_value(self) -> None:
+        """An app can point at the row: `.index` is 2 and `.value` a plain float."""
+        with pytest.raises(InvalidInputError) as caught:
+            Transactions.from_arrays(
+                customer_id=["a", "b", "c"],
+                at=days("2025-01-01", "2025-01-02", "2025-01-03"),
+                amount=np.array([1.0, 2.0, -3.0]),
+            )
+
+        assert (2, -3.0) == (caught.value.index, caught.value.value)
+        assert type(caught.value.value) is float
+
     @given(purchase_logs(), st.integers(0, 1000))
     def test_row_order_of_the_input_does_not_matter(
         self, columns: dict[str, np.ndarray], seed: int
@@ -230,6 +242,20 @@ class TestImmutability:
 
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             txns.currency = "USD"  # type: ignore[misc]
+
+    def test_direct_construction_leaves_the_callers_arrays_writeable(self) -> None:
+        """The bundle holds read-only views; the caller's own arrays keep their flags."""
+        amount = np.array([1.0, 2.0])
+
+        txns = Transactions(
+            customer_index=np.array([0, 1]),
+            customer_ids=np.array(["a", "b"]),
+            at=days("2025-01-01", "2025-01-02"),
+            amount=amount,
+        )
+
+        assert amount.flags.writeable
+        assert not txns.amount.flags.writeable
 
     def test_direct_construction_with_unsorted_rows_is_refused(self) -> None:
         """Calling the class directly still enforces the customer-then-time order."""
