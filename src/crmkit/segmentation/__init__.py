@@ -1,9 +1,76 @@
 """Segmentation: who is a high-value customer, and who is slipping away.
 
-Planned (issue "Segmentation"): RFM summaries, scores and named segments;
-segment schemes as data; B2C, B2B and value-class rule sets; Pareto/ABC
-classes, Lorenz curves, Gini coefficients, value matrices and k-means
-segments. Nothing here is available yet.
+RFM summaries and scores (`rfm_summary`, `score_rfm`); segment schemes kept
+as data (`SegmentScheme`, with the `STANDARD_SEGMENTS` and `RF_GRID` presets)
+and `assign_segments`; value segmentation (`pareto_abc`, `lorenz_curve`,
+`gini_coefficient`, `value_matrix`, `kmeans_segments`). Rule sets are being
+added.
+
+Examples:
+    >>> from datetime import date
+    >>> from crmkit.datasets import load_sample
+    >>> from crmkit.segmentation import rfm_summary, score_rfm
+    >>> scores = score_rfm(rfm_summary(load_sample().transactions, as_of=date(2025, 1, 1)))
+    >>> scores.n_bins
+    5
 """
 
-__all__: list[str] = []
+from crmkit.segmentation.rfm import (
+    Monetary,
+    Occasions,
+    RfmScores,
+    RfmSummary,
+    ScoreMethod,
+    Ties,
+    rfm_summary,
+    score_rfm,
+)
+from crmkit.segmentation.schemes import (
+    RF_GRID,
+    STANDARD_SEGMENTS,
+    Match,
+    ScoreBox,
+    Segment,
+    SegmentResult,
+    SegmentScheme,
+    assign_segments,
+)
+from crmkit.segmentation.value import (
+    KMeansResult,
+    LorenzCurve,
+    ParetoResult,
+    ValueMatrixResult,
+    gini_coefficient,
+    kmeans_segments,
+    lorenz_curve,
+    pareto_abc,
+    value_matrix,
+)
+
+__all__ = [
+    "RF_GRID",
+    "STANDARD_SEGMENTS",
+    "KMeansResult",
+    "LorenzCurve",
+    "Match",
+    "Monetary",
+    "Occasions",
+    "ParetoResult",
+    "RfmScores",
+    "RfmSummary",
+    "ScoreBox",
+    "ScoreMethod",
+    "Segment",
+    "SegmentResult",
+    "SegmentScheme",
+    "Ties",
+    "ValueMatrixResult",
+    "assign_segments",
+    "gini_coefficient",
+    "kmeans_segments",
+    "lorenz_curve",
+    "pareto_abc",
+    "rfm_summary",
+    "score_rfm",
+    "value_matrix",
+]
