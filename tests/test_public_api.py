@@ -20,6 +20,24 @@ from crmkit import Transactions, io
 from crmkit.datasets import load_sample, simulate_survey_responses, simulate_transactions
 from crmkit.errors import CrmkitError
 from crmkit.models import Money, SurveyResponse
+from crmkit.rules import Condition, Rule, RuleSet, apply_rules
+from crmkit.segmentation import (
+    RF_GRID,
+    ScoreBox,
+    SegmentScheme,
+    assign_segments,
+    b2b_rules,
+    b2c_rules,
+    customer_features,
+    gini_coefficient,
+    kmeans_segments,
+    lorenz_curve,
+    pareto_abc,
+    rfm_summary,
+    score_rfm,
+    value_class_rules,
+    value_matrix,
+)
 from crmkit.surveys import SurveyResponses
 
 PUBLIC_MODULES = [
@@ -31,6 +49,7 @@ PUBLIC_MODULES = [
     "crmkit.surveys",
     "crmkit.datasets",
     "crmkit.cli",
+    "crmkit.rules",
     "crmkit.segmentation",
     "crmkit.lifecycle",
     "crmkit.loyalty",
@@ -198,6 +217,136 @@ VALID_CALLS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
         },
     ),
 }
+
+_SUMMARY = rfm_summary(_TXNS, as_of=date(2025, 1, 2))
+_SCORES = score_rfm(_SUMMARY, n_bins=2)
+_FEATURES = customer_features(_TXNS, as_of=date(2025, 1, 2))
+_CONDITION = Condition(field="x", op=">=", value=1)
+_TWO_BIN_SCHEME = SegmentScheme.from_codes(
+    {f"{r}{f}{m}": "hi" if r == 2 else "lo" for r in (1, 2) for f in (1, 2) for m in (1, 2)},
+    name="two",
+    n_bins=2,
+)
+_RULES = RuleSet(name="r", fallback="no", rules=[Rule(name="yes", conditions=[_CONDITION])])
+
+VALID_CALLS.update(
+    {
+        "rfm_summary": (
+            rfm_summary,
+            {
+                "transactions": _TXNS,
+                "as_of": date(2025, 1, 2),
+                "monetary": "total",
+                "occasions": "transactions",
+            },
+        ),
+        "RfmSummary.to_frame": (_SUMMARY.to_frame, {"backend": "pandas"}),
+        "score_rfm": (
+            score_rfm,
+            {
+                "summary": _SUMMARY,
+                "n_bins": 5,
+                "method": "quantile",
+                "thresholds": None,
+                "ties": "average",
+            },
+        ),
+        "RfmScores.to_frame": (_SCORES.to_frame, {"backend": "pandas"}),
+        "ScoreBox.contains": (ScoreBox(r=(1, 2)).contains, {"r": 1, "f": 1, "m": 1}),
+        "SegmentScheme.from_codes": (
+            SegmentScheme.from_codes,
+            {
+                "codes": {
+                    "111": "a",
+                    "112": "a",
+                    "121": "a",
+                    "122": "a",
+                    "211": "b",
+                    "212": "b",
+                    "221": "b",
+                    "222": "b",
+                },
+                "name": "x",
+                "n_bins": 2,
+                "fallback": None,
+            },
+        ),
+        "SegmentScheme.segment_of": (RF_GRID.segment_of, {"code": "555"}),
+        "assign_segments": (assign_segments, {"scores": _SCORES, "scheme": _TWO_BIN_SCHEME}),
+        "SegmentResult.to_frame": (
+            assign_segments(_SCORES, scheme=_TWO_BIN_SCHEME).to_frame,
+            {"backend": "pandas"},
+        ),
+        "SegmentResult.table": (
+            assign_segments(_SCORES, scheme=_TWO_BIN_SCHEME).table,
+            {"backend": "pandas"},
+        ),
+        "gini_coefficient": (gini_coefficient, {"values": [1.0, 2.0]}),
+        "lorenz_curve": (lorenz_curve, {"values": [1.0, 2.0]}),
+        "LorenzCurve.to_frame": (lorenz_curve([1.0, 2.0]).to_frame, {"backend": "pandas"}),
+        "pareto_abc": (pareto_abc, {"values": [1.0, 2.0], "cuts": (0.8, 0.95), "ids": None}),
+        "ParetoResult.to_frame": (pareto_abc([1.0, 2.0]).to_frame, {"backend": "pandas"}),
+        "value_matrix": (
+            value_matrix,
+            {
+                "current": [1.0, 2.0],
+                "potential": [2.0, 1.0],
+                "split": "median",
+                "names": None,
+                "ids": None,
+            },
+        ),
+        "ValueMatrixResult.to_frame": (
+            value_matrix([1.0, 2.0], [2.0, 1.0]).to_frame,
+            {"backend": "pandas"},
+        ),
+        "kmeans_segments": (
+            kmeans_segments,
+            {"features": {"x": [1.0, 2.0, 9.0]}, "k": 2, "seed": 1, "n_init": 2},
+        ),
+        "KMeansResult.profiles": (
+            kmeans_segments({"x": [1.0, 2.0, 9.0]}, k=2, seed=1).profiles,
+            {"backend": "pandas"},
+        ),
+        "customer_features": (
+            customer_features,
+            {"transactions": _TXNS, "as_of": date(2025, 1, 2)},
+        ),
+        "CustomerFeatures.columns": (_FEATURES.columns, {}),
+        "CustomerFeatures.to_frame": (_FEATURES.to_frame, {"backend": "pandas"}),
+        "b2c_rules": (
+            b2c_rules,
+            {
+                "recent_days": 90,
+                "high_value_orders_per_month": 2.0,
+                "high_order_value": 300.0,
+                "low_orders_per_month": 0.5,
+                "lapsed_days": 180,
+                "frequent_orders_per_month": 1.0,
+                "new_days": 90,
+            },
+        ),
+        "b2b_rules": (
+            b2b_rules,
+            {
+                "strategic_revenue": 5e6,
+                "strategic_years": 3.0,
+                "growth_revenue": 1e6,
+                "growth_rate": 0.2,
+                "maintenance_revenue": 1e6,
+            },
+        ),
+        "value_class_rules": (value_class_rules, {"top_share": 0.2}),
+        "Condition.problems": (_CONDITION.problems, {}),
+        "Condition.holds": (_CONDITION.holds, {"context": {"x": 2}}),
+        "Condition.evaluate": (_CONDITION.evaluate, {"columns": {"x": np.array([1.0])}}),
+        "apply_rules": (
+            apply_rules,
+            {"features": {"x": [1.0, 0.0]}, "rule_set": _RULES, "ids": None},
+        ),
+        "RuleResult.to_frame": (apply_rules({"x": [1.0]}, _RULES).to_frame, {"backend": "pandas"}),
+    }
+)
 
 # The CLI entry point takes argv from the shell; argparse owns its errors.
 NOT_TYPE_CHECKED = {"main"}

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum, StrEnum
-from typing import Any, NoReturn, TypeVar
+from typing import Any, Literal, NoReturn, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
@@ -42,6 +42,7 @@ from cattrs.errors import (
     IterableValidationError,
     IterableValidationNote,
 )
+from cattrs.strategies import configure_union_passthrough
 
 from crmkit import _validation as v
 from crmkit.errors import CrmkitError, InvalidInputError, InvalidTypeError
@@ -100,6 +101,17 @@ def _structure_enum(value: Any, kind: type[Enum]) -> Enum:
         _bad(allowed, value)
 
 
+def _is_literal(kind: Any) -> bool:
+    return bool(get_origin(kind) is Literal)
+
+
+def _structure_literal(value: Any, kind: Any) -> Any:
+    allowed = get_args(kind)
+    if isinstance(value, bool) or value not in allowed:
+        _bad("one of " + ", ".join(map(repr, allowed)), value)
+    return value
+
+
 def _structure_str(value: Any, _: type) -> str:
     if not isinstance(value, str):
         _bad("a string", value)
@@ -144,6 +156,9 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook(int, _structure_int)
     converter.register_structure_hook(float, _structure_float)
     converter.register_structure_hook(bool, _structure_bool)
+    converter.register_structure_hook_func(_is_literal, _structure_literal)
+    # Condition values may be a number, text or a flag: pass them through as JSON has them.
+    configure_union_passthrough(float | int | str | bool, converter)
     # As for unstructuring: without these, StrEnum fields take the `str` hook.
     converter.register_structure_hook(StrEnum, _structure_enum)
     converter.register_structure_hook(Enum, _structure_enum)

@@ -3,8 +3,10 @@
 RFM summaries and scores (`rfm_summary`, `score_rfm`); segment schemes kept
 as data (`SegmentScheme`, with the `STANDARD_SEGMENTS` and `RF_GRID` presets)
 and `assign_segments`; value segmentation (`pareto_abc`, `lorenz_curve`,
-`gini_coefficient`, `value_matrix`, `kmeans_segments`). Rule sets are being
-added.
+`gini_coefficient`, `value_matrix`, `kmeans_segments`); and rule-set presets
+for B2C shops, B2B accounts and value classes (`b2c_rules`, `b2b_rules`,
+`value_class_rules`) over `customer_features`, applied with
+`crmkit.rules.apply_rules`.
 
 Examples:
     >>> from datetime import date
@@ -24,6 +26,16 @@ from crmkit.segmentation.rfm import (
     Ties,
     rfm_summary,
     score_rfm,
+)
+from crmkit.segmentation.rule_sets import (
+    B2B_RULES,
+    B2C_RULES,
+    VALUE_CLASS_RULES,
+    CustomerFeatures,
+    b2b_rules,
+    b2c_rules,
+    customer_features,
+    value_class_rules,
 )
 from crmkit.segmentation.schemes import (
     RF_GRID,
@@ -48,8 +60,12 @@ from crmkit.segmentation.value import (
 )
 
 __all__ = [
+    "B2B_RULES",
+    "B2C_RULES",
     "RF_GRID",
     "STANDARD_SEGMENTS",
+    "VALUE_CLASS_RULES",
+    "CustomerFeatures",
     "KMeansResult",
     "LorenzCurve",
     "Match",
@@ -66,11 +82,15 @@ __all__ = [
     "Ties",
     "ValueMatrixResult",
     "assign_segments",
+    "b2b_rules",
+    "b2c_rules",
+    "customer_features",
     "gini_coefficient",
     "kmeans_segments",
     "lorenz_curve",
     "pareto_abc",
     "rfm_summary",
     "score_rfm",
+    "value_class_rules",
     "value_matrix",
 ]

@@ -181,14 +181,8 @@ def rfm_summary(
     """
     txns = _check_transactions(transactions)
     moment = v.as_of_instant(as_of)
-    instant = v.utc_datetime64(moment)
     v.check_choice("monetary", monetary, ("total", "mean"))
     v.check_choice("occasions", occasions, ("transactions", "days"))
-    first = txns.at.min()
-    if instant < first:
-        v.fail(
-            "as_of", f"at or after the first transaction ({first.astype('datetime64[D]')})", as_of
-        )
     return _rfm_summary(txns, moment, monetary=monetary, occasions=occasions)
 
 
@@ -205,38 +199,77 @@ def _check_transactions(transactions: Any) -> Transactions:
     return transactions
 
 
-def _rfm_summary(
-    txns: Transactions, moment: datetime, *, monetary: Monetary, occasions: Occasions
-) -> RfmSummary:
+@frozen(kw_only=True)
+class _CustomerRows:
+    """Rows on or before `as_of`, with each customer's run found once."""
+
+    moment: datetime
+    instant: np.datetime64
+    codes: NDArray[np.int64]
+    at: NDArray[np.datetime64]
+    amount: NDArray[np.float64]
+    starts: NDArray[np.intp]
+    lengths: NDArray[np.int64]
+    customer_id: NDArray[Any]
+    first: NDArray[np.datetime64]
+    last: NDArray[np.datetime64]
+    revenue: NDArray[np.float64]
+    n_excluded: int
+
+
+def _customer_rows(txns: Transactions, moment: datetime) -> _CustomerRows:
+    """Group the rows up to *moment* by customer; refuse an as_of before all of them."""
     instant = v.utc_datetime64(moment)
+    first_row = txns.at.min()
+    if instant < first_row:
+        allowed = f"at or after the first transaction ({first_row.astype('datetime64[D]')})"
+        v.fail("as_of", allowed, moment)
     keep = txns.at <= instant
     everything = bool(keep.all())
     codes = txns.customer_index if everything else txns.customer_index[keep]
     at = txns.at if everything else txns.at[keep]
     amount = txns.amount if everything else txns.amount[keep]
     starts = _groups.run_starts(codes)
-    if occasions == "days":
-        day = at.astype("datetime64[D]")
-        new_occasion = np.ones(at.size, dtype=np.int64)
-        new_occasion[1:] = (codes[1:] != codes[:-1]) | (day[1:] != day[:-1])
-        frequency = _groups.run_sums(new_occasion, starts)
-    else:
-        frequency = _groups.run_lengths(starts, at.size)
-    revenue = _groups.run_sums(amount, starts)
-    first, last = at[starts], _groups.run_last(at, starts)
-    return RfmSummary(
+    return _CustomerRows(
+        moment=moment,
+        instant=instant,
+        codes=codes,
+        at=at,
+        amount=amount,
+        starts=starts,
+        lengths=_groups.run_lengths(starts, at.size),
         customer_id=txns.customer_ids[codes[starts]],
-        recency_days=_whole_days(instant - last),
+        first=at[starts],
+        last=_groups.run_last(at, starts),
+        revenue=_groups.run_sums(amount, starts),
+        n_excluded=int(keep.size - np.count_nonzero(keep)),
+    )
+
+
+def _rfm_summary(
+    txns: Transactions, moment: datetime, *, monetary: Monetary, occasions: Occasions
+) -> RfmSummary:
+    rows = _customer_rows(txns, moment)
+    if occasions == "days":
+        day = rows.at.astype("datetime64[D]")
+        new_occasion = np.ones(rows.at.size, dtype=np.int64)
+        new_occasion[1:] = (rows.codes[1:] != rows.codes[:-1]) | (day[1:] != day[:-1])
+        frequency = _groups.run_sums(new_occasion, rows.starts)
+    else:
+        frequency = rows.lengths
+    return RfmSummary(
+        customer_id=rows.customer_id,
+        recency_days=_whole_days(rows.instant - rows.last),
         frequency=frequency,
-        monetary=revenue if monetary == "total" else revenue / frequency,
-        first_purchase=first,
-        last_purchase=last,
-        tenure_days=_whole_days(instant - first),
-        revenue=revenue,
+        monetary=rows.revenue if monetary == "total" else rows.revenue / frequency,
+        first_purchase=rows.first,
+        last_purchase=rows.last,
+        tenure_days=_whole_days(rows.instant - rows.first),
+        revenue=rows.revenue,
         as_of=moment,
         monetary_basis=monetary,
         occasions=occasions,
-        n_excluded=int(keep.size - np.count_nonzero(keep)),
+        n_excluded=rows.n_excluded,
     )
 
 

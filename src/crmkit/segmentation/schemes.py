@@ -71,9 +71,10 @@ class ScoreBox:
             >>> ScoreBox(m=(5, 5)).contains(1, 1, 5)
             True
         """
+        scores = {"r": v.check_int("r", r), "f": v.check_int("f", f), "m": v.check_int("m", m)}
         return all(
-            span is None or span[0] <= score <= span[1]
-            for span, score in ((self.r, r), (self.f, f), (self.m, m))
+            span is None or span[0] <= scores[axis] <= span[1]
+            for axis, span in (("r", self.r), ("f", self.f), ("m", self.m))
         )
 
 
@@ -276,17 +277,17 @@ def _problems(scheme: SegmentScheme) -> list[str]:
 def _shape_problems(scheme: SegmentScheme) -> list[str]:
     problems = []
     if not isinstance(scheme.name, str) or not scheme.name.strip():
-        problems.append(f"name must be a non-empty string; got {scheme.name!r}")
+        problems.append(f"'name' must be a non-empty string; got {scheme.name!r}")
     if (
         isinstance(scheme.n_bins, bool)
         or not isinstance(scheme.n_bins, int)
         or not (2 <= scheme.n_bins <= 9)
     ):
-        return [*problems, f"n_bins must be an integer from 2 to 9; got {scheme.n_bins!r}"]
+        return [*problems, f"'n_bins' must be an integer from 2 to 9; got {scheme.n_bins!r}"]
     if scheme.match not in ("unique", "first"):
-        problems.append(f"match must be 'unique' or 'first'; got {scheme.match!r}")
+        problems.append(f"'match' must be 'unique' or 'first'; got {scheme.match!r}")
     if not scheme.segments:
-        problems.append("segments must not be empty")
+        problems.append("'segments' must not be empty")
     names = [getattr(s, "name", None) for s in scheme.segments]
     for index, segment in enumerate(scheme.segments):
         problems += _segment_problems(index, segment, scheme.n_bins)
@@ -298,7 +299,7 @@ def _shape_problems(scheme: SegmentScheme) -> list[str]:
         or not scheme.fallback.strip()
         or scheme.fallback in names
     ):
-        problems.append(f"fallback must be a new, non-empty name; got {scheme.fallback!r}")
+        problems.append(f"'fallback' must be a new, non-empty name; got {scheme.fallback!r}")
     return problems
 
 
