@@ -37,6 +37,17 @@ class TestDemo:
         assert "transactions            20,680" in out
         assert "revenue                 5,044,238.02 CNY" in out
 
+    def test_demo_prints_the_segments_section(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Every standard segment is listed, with the Pareto share, Gini and B2C counts."""
+        _, out, _ = run(capsys, "demo")
+        section = out.split("Segments (RFM, standard scheme)\n", 1)[1]
+
+        for name in ("Champions", "Can't Lose Them", "Lost"):
+            assert f"  {name} " in section
+        assert "Champions                  907 customers  18.1%   revenue  44.7%" in section
+        assert "top 20% of customers    hold 60.3% of revenue" in section
+        assert "B2C rules               high_value 15, churn_risk 1,315" in section
+
     def test_demo_as_of_restricts_the_data(self, capsys: pytest.CaptureFixture[str]) -> None:
         """As of the end of 2023 only the first year's customers count."""
         status, out, _ = run(capsys, "demo", "--as-of", "2023-12-31")

@@ -13,6 +13,17 @@ from datetime import date
 import numpy as np
 from attrs import frozen
 
+from crmkit.rules import apply_rules
+from crmkit.segmentation import (
+    B2C_RULES,
+    STANDARD_SEGMENTS,
+    assign_segments,
+    customer_features,
+    gini_coefficient,
+    pareto_abc,
+    rfm_summary,
+    score_rfm,
+)
 from crmkit.transactions import Transactions
 
 _LABEL_WIDTH = 24
@@ -52,7 +63,33 @@ def data_overview(transactions: Transactions, as_of: date) -> Section:
     )
 
 
-SECTIONS: tuple[Callable[[Transactions, date], Section], ...] = (data_overview,)
+def segments(transactions: Transactions, as_of: date) -> Section:
+    """RFM segments with customer and revenue shares, the Pareto check and B2C rules."""
+    txns = transactions.until(as_of)
+    if not len(txns):
+        return Section("Segments", (("segments", "no customers to segment"),))
+    summary = rfm_summary(txns, as_of=as_of)
+    result = assign_segments(score_rfm(summary), scheme=STANDARD_SEGMENTS)
+    rows = [
+        (
+            name,
+            f"{count:>6,} customers {result.customer_share[name]:6.1%}"
+            f"   revenue {result.revenue_share[name]:6.1%}",
+        )
+        for name, count in result.counts.items()
+    ]
+    # Net refunds can make a customer's revenue negative; they hold no share of value.
+    value = np.maximum(summary.revenue, 0.0)
+    if value.sum() > 0:
+        pareto = pareto_abc(value)
+        rows.append(("top 20% of customers", f"hold {pareto.top_20_share:.1%} of revenue"))
+        rows.append(("Gini of revenue", f"{gini_coefficient(value):.3f}"))
+    b2c = apply_rules(customer_features(txns, as_of=as_of), B2C_RULES)
+    rows.append(("B2C rules", ", ".join(f"{k} {c:,}" for k, c in b2c.counts.items())))
+    return Section("Segments (RFM, standard scheme)", tuple(rows))
+
+
+SECTIONS: tuple[Callable[[Transactions, date], Section], ...] = (data_overview, segments)
 
 
 def build_report(transactions: Transactions, *, as_of: date, title: str) -> str:
