@@ -466,7 +466,7 @@ def score_rfm(
         r=r,
         f=f,
         m=m,
-        code=(100 * r + 10 * f + m).astype(np.str_),
+        code=_code_table(bins)[((r - 1) * bins + (f - 1)) * bins + (m - 1)],
         revenue=summary.revenue,
         n_bins=bins,
         method=method,
@@ -524,11 +524,15 @@ def _check_thresholds(
 def _ranges(
     values: NDArray[Any], scores: NDArray[np.int64], n_bins: int
 ) -> tuple[tuple[float, float] | None, ...]:
-    present = np.bincount(scores, minlength=n_bins + 1)[1:] > 0
-    low = np.full(n_bins + 1, np.inf)
-    high = np.full(n_bins + 1, -np.inf)
-    np.minimum.at(low, scores, values)
-    np.maximum.at(high, scores, values)
-    return tuple(
-        (float(low[s]), float(high[s])) if present[s - 1] else None for s in range(1, n_bins + 1)
-    )
+    # One vectorised pass per score level (at most 9), not per customer.
+    ranges: list[tuple[float, float] | None] = []
+    for level in range(1, n_bins + 1):
+        members = values[scores == level]
+        ranges.append((float(members.min()), float(members.max())) if members.size else None)
+    return tuple(ranges)
+
+
+def _code_table(n_bins: int) -> NDArray[np.str_]:
+    """Every code ("111" ... "555") at its flat index, for a lookup per customer."""
+    levels = range(1, n_bins + 1)
+    return np.array([f"{r}{f}{m}" for r in levels for f in levels for m in levels])

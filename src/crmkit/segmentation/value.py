@@ -443,6 +443,7 @@ class KMeansResult:
     numbering does not depend on the optimiser's internal order.
 
     Attributes:
+        ids: The ids given (or positions 0..n-1).
         labels: Cluster number per row, from 0 to k - 1.
         centers: Cluster centres in the features' own units, shape (k, p).
         feature_names: Names of the p features.
@@ -457,6 +458,7 @@ class KMeansResult:
         ([0, 0, 0, 1, 1, 1], [3, 3])
     """
 
+    ids: NDArray[Any] = array_field()
     labels: NDArray[np.int64] = array_field()
     centers: NDArray[np.float64] = array_field()
     feature_names: tuple[str, ...] = field()
@@ -468,6 +470,19 @@ class KMeansResult:
         return (
             f"KMeansResult(k={self.sizes.size}, n={self.labels.size}, "
             f"features={list(self.feature_names)}, inertia={self.inertia:.3g})"
+        )
+
+    def to_frame(self, backend: Backend = "pandas") -> Any:
+        """One row per input row: `id, cluster`.
+
+        Examples:
+            >>> from crmkit.segmentation import kmeans_segments
+            >>> r = kmeans_segments({"spend": [1, 50, 2]}, k=2, seed=0, ids=["a", "b", "c"])
+            >>> r.to_frame()["cluster"].tolist()
+            [0, 1, 0]
+        """
+        return _frames.frame_from_columns(
+            {"id": self.ids, "cluster": self.labels}, backend=backend
         )
 
     def profiles(self, backend: Backend = "pandas") -> Any:
@@ -494,6 +509,7 @@ def kmeans_segments(
     k: int,
     seed: int | np.random.Generator | None = None,
     n_init: int = 10,
+    ids: ArrayLike | None = None,
 ) -> KMeansResult:
     """Cluster customers with k-means on standardised features (scipy's `kmeans2`).
 
@@ -508,6 +524,7 @@ def kmeans_segments(
         k: Number of clusters, from 1 to the number of distinct rows.
         seed: Seed or generator for the starts.
         n_init: Number of starts, at least 1.
+        ids: Optional ids carried into the result and its frame.
 
     Raises:
         InvalidInputError: If a feature is non-finite, lengths differ, or *k*
@@ -527,6 +544,7 @@ def kmeans_segments(
     clusters = v.check_int("k", k, low=1)
     starts = v.check_int("n_init", n_init, low=1)
     rng = v.random_generator("seed", seed)
+    labels_given = _ids(ids, data.shape[0])
     distinct = np.unique(data, axis=0).shape[0]
     if clusters > distinct:
         v.fail("k", f"at most the number of distinct rows ({distinct})", clusters)
@@ -544,6 +562,7 @@ def kmeans_segments(
     relabel = np.empty(clusters, dtype=np.int64)
     relabel[order] = np.arange(clusters)
     return KMeansResult(
+        ids=labels_given,
         labels=relabel[labels],
         centers=centroids[order] * scale + mean,
         feature_names=names,
