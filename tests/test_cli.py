@@ -46,7 +46,7 @@ class TestDemo:
             assert f"  {name} " in section
         assert "Champions                  907 customers  18.1%   revenue  44.7%" in section
         assert "top 20% of customers    hold 60.3% of revenue" in section
-        assert "B2C rules               high_value 15, churn_risk 1,315" in section
+        assert "B2C rules               high_value 15, churn_risk 712, new 614" in section
 
     def test_demo_as_of_restricts_the_data(self, capsys: pytest.CaptureFixture[str]) -> None:
         """As of the end of 2023 only the first year's customers count."""

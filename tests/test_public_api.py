@@ -302,7 +302,14 @@ VALID_CALLS.update(
         ),
         "kmeans_segments": (
             kmeans_segments,
-            {"features": {"x": [1.0, 2.0, 9.0]}, "k": 2, "seed": 1, "n_init": 2, "ids": None},
+            {
+                "features": {"x": [1.0, 2.0, 9.0]},
+                "k": 2,
+                "seed": 1,
+                "n_init": 2,
+                "n_iter": 5,
+                "ids": None,
+            },
         ),
         "KMeansResult.to_frame": (
             kmeans_segments({"x": [1.0, 2.0, 9.0]}, k=2, seed=1).to_frame,

@@ -45,7 +45,7 @@ from cattrs.errors import (
 from cattrs.strategies import configure_union_passthrough
 
 from crmkit import _validation as v
-from crmkit.errors import CrmkitError, InvalidInputError, InvalidTypeError
+from crmkit.errors import CrmkitError, InvalidDefinitionError, InvalidInputError, InvalidTypeError
 
 __all__ = ["SCHEMA_VERSION", "from_dict", "from_json", "to_dict", "to_json"]
 
@@ -141,7 +141,12 @@ def _enum_value(member: Enum) -> Any:
 
 
 def _make_converter() -> cattrs.Converter:
-    converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    # Tuples unstructure to lists, so to_dict(x) == json.loads(to_json(x)).
+    converter = cattrs.Converter(
+        forbid_extra_keys=True,
+        detailed_validation=True,
+        unstruct_collection_overrides={tuple: list},
+    )
     converter.register_unstructure_hook(Decimal, str)
     converter.register_unstructure_hook(datetime, datetime.isoformat)
     converter.register_unstructure_hook(date, date.isoformat)
@@ -226,7 +231,10 @@ def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
         v.fail("schema_version", f"{SCHEMA_VERSION} (the version this release reads)", version)
     try:
         return _CONVERTER.structure(fields, cls)
-    except Exception as error:
+    except Exception as error:  # every failure is reported with its path
+        definition = _definition_error(error)
+        if definition is not None:  # a rules value inconsistent as a whole: keep its problems
+            raise definition from error
         raise _as_input_error(error) from error
 
 
@@ -280,6 +288,13 @@ def _check_serialisable(argument: str, cls: type, value: Any) -> None:
 
 
 # --- turning cattrs' nested errors into one InvalidInputError -----------------------------
+
+
+def _definition_error(error: BaseException) -> InvalidDefinitionError | None:
+    for _, leaf in _leaves(error, ()):
+        if isinstance(leaf, InvalidDefinitionError):
+            return leaf
+    return None
 
 
 def _as_input_error(error: BaseException) -> InvalidInputError:

@@ -2,8 +2,8 @@
 
 This is the segmentation meaning of R, F and M: days since the last purchase,
 number of purchases, and money spent, all as of one date. (The
-buy-till-you-die models of `crmkit.metrics.clv` use *repeat* purchases and
-the first-to-last span instead; they have their own summary and never read
+buy-till-you-die models of the planned CLV area use *repeat* purchases and
+the first-to-last span instead; they get their own summary and never read
 this one.)
 """
 
@@ -337,9 +337,10 @@ class RfmScores:
     )
 
     def __repr__(self) -> str:
+        ties = f", ties={self.ties!r}" if self.method == "quantile" else ""  # fixed: no ranks
         return (
             f"RfmScores(n_customers={self.n_customers}, n_bins={self.n_bins}, "
-            f"method={self.method!r}, ties={self.ties!r})"
+            f"method={self.method!r}{ties})"
         )
 
     def __len__(self) -> int:
@@ -398,7 +399,7 @@ def score_rfm(
       the scale spreads over the distinct values: 1, 1, 1, 3, 5.
 
     If every customer has the same value, all get the middle score
-    (`(n_bins + 1) // 2`, 3 of 5) under every tie policy but `"first"`.
+    (`n_bins // 2 + 1`: 3 of 5, 3 of 4) under every tie policy but `"first"`.
 
     Fixed thresholds are `n_bins - 1` strictly increasing values per
     dimension. Frequency and monetary score 1 plus the number of thresholds at

@@ -236,8 +236,9 @@ def b2c_rules(
     - `high_value`: bought within `recent_days`, at least
       `high_value_orders_per_month` orders a month on average, and an average
       order value of at least `high_order_value`;
-    - `churn_risk`: used to buy often (at least `frequent_orders_per_month`
-      while active) but nothing for `lapsed_days`;
+    - `churn_risk`: used to buy often (two or more orders, at least
+      `frequent_orders_per_month` while active) but nothing for
+      `lapsed_days` (a one-time buyer never "used to buy often");
     - `new`: first purchase within `new_days`;
     - `potential`: few orders (under `low_orders_per_month`) but an average
       order value of at least `high_order_value`;
@@ -290,6 +291,7 @@ def b2c_rules(
             Rule(
                 name="churn_risk",
                 conditions=_all(
+                    Condition(field="frequency", op=">=", value=2),
                     Condition(
                         field="active_orders_per_month", op=">=", value=frequent_orders_per_month
                     ),
@@ -401,8 +403,9 @@ def value_class_rules(*, top_share: float = 0.2) -> RuleSet:
         ('BZ', 'MVC', 'MGC', 'Other')
 
     References:
-        Peppers & Rogers (1999), "Enterprise One to One", on most valuable,
-        most growable and below-zero customers.
+        Peppers & Rogers (2004), "Managing Customer Relationships: A
+        Strategic Framework", Wiley: most valuable, most growable and
+        below-zero customers.
     """
     share = v.check_float("top_share", top_share, low=0.0, high=1.0, low_open=True, high_open=True)
     return RuleSet(

@@ -260,7 +260,7 @@ def _problems(scheme: SegmentScheme) -> list[str]:
     gaps = [_text(code) for code, names in claims.items() if not names]
     if gaps and scheme.fallback is None:
         problems.append(
-            f"{len(gaps)} codes belong to no segment and there is no fallback: {_some(gaps)}"
+            f"{_codes_text(len(gaps))} no segment and there is no fallback: {_some(gaps)}"
         )
     if scheme.match == "unique":
         problems += _overlaps(claims)
@@ -336,9 +336,17 @@ def _overlaps(claims: dict[tuple[int, int, int], list[str]]) -> list[str]:
         if len(names) > 1:
             shared.setdefault(tuple(names), []).append(_text(code))
     return [
-        f"{' and '.join(map(repr, names))} overlap on {len(codes)} codes: {_some(codes)}"
+        f"{' and '.join(map(repr, names))} overlap on {_count(len(codes))}: {_some(codes)}"
         for names, codes in shared.items()
     ]
+
+
+def _count(n: int) -> str:
+    return f"{n} code" if n == 1 else f"{n} codes"
+
+
+def _codes_text(n: int) -> str:
+    return f"{_count(n)} {'belongs to' if n == 1 else 'belong to'}"
 
 
 def _text(code: tuple[int, int, int]) -> str:

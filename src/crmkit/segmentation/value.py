@@ -509,6 +509,7 @@ def kmeans_segments(
     k: int,
     seed: int | np.random.Generator | None = None,
     n_init: int = 10,
+    n_iter: int = 30,
     ids: ArrayLike | None = None,
 ) -> KMeansResult:
     """Cluster customers with k-means on standardised features (scipy's `kmeans2`).
@@ -524,6 +525,8 @@ def kmeans_segments(
         k: Number of clusters, from 1 to the number of distinct rows.
         seed: Seed or generator for the starts.
         n_init: Number of starts, at least 1.
+        n_iter: Lloyd iterations run from each start (scipy's `kmeans2`
+            runs exactly this many; it has no convergence test), at least 1.
         ids: Optional ids carried into the result and its frame.
 
     Raises:
@@ -543,6 +546,7 @@ def kmeans_segments(
     names, data = _feature_matrix(features)
     clusters = v.check_int("k", k, low=1)
     starts = v.check_int("n_init", n_init, low=1)
+    iterations = v.check_int("n_iter", n_iter, low=1)
     rng = v.random_generator("seed", seed)
     labels_given = _ids(ids, data.shape[0])
     distinct = np.unique(data, axis=0).shape[0]
@@ -551,7 +555,7 @@ def kmeans_segments(
     mean, scale = data.mean(axis=0), data.std(axis=0)
     scale[scale == 0.0] = 1.0
     standard = (data - mean) / scale
-    best = _best_kmeans(standard, clusters, starts, rng)
+    best = _best_kmeans(standard, clusters, starts, iterations, rng)
     if best is None:
         message = f"k-means found no {clusters} non-empty clusters in {starts} starts"
         raise ConvergenceError(message, n_iter=starts, reason="empty clusters in every start")
@@ -573,12 +577,14 @@ def kmeans_segments(
 
 
 def _best_kmeans(
-    data: NDArray[np.float64], k: int, starts: int, rng: np.random.Generator
+    data: NDArray[np.float64], k: int, starts: int, iterations: int, rng: np.random.Generator
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], float] | None:
     best = None
     for _ in range(starts):
         try:
-            centroids, labels = kmeans2(data, k, minit="++", missing="raise", seed=rng)
+            centroids, labels = kmeans2(
+                data, k, iter=iterations, minit="++", missing="raise", seed=rng
+            )
         except ClusterError:
             continue
         inertia = float(((data - centroids[labels]) ** 2).sum())
