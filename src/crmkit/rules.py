@@ -37,6 +37,7 @@ __all__ = ["Condition", "Operator", "Rule", "RuleResult", "RuleSet", "apply_rule
 Operator = Literal["<", "<=", ">", ">=", "==", "!="]
 Scalar = float | int | str | bool
 
+_ORDER_OPERATORS = ("<", "<=", ">", ">=")
 _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     "<": operator.lt,
     "<=": operator.le,
@@ -95,7 +96,7 @@ class Condition:
         is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if not isinstance(value, (int, float, str, bool)):
             problems.append(f"{where}: value must be a number, text or flag; got {value!r}")
-        elif self.op in ("<", "<=", ">", ">=") and not is_number:
+        elif self.op in _ORDER_OPERATORS and not is_number:
             problems.append(f"{where}: {self.op} needs a number; got {self.value!r}")
         elif is_number and not np.isfinite(float(self.value)):
             problems.append(f"{where}: value must be finite; got {self.value!r}")
@@ -140,6 +141,12 @@ class Condition:
         if self.field not in columns:
             v.fail("columns", f"a mapping with the field {self.field!r}", sorted(columns))
         values = np.asarray(columns[self.field])
+        if self.op in _ORDER_OPERATORS and values.dtype.kind not in "fiub":
+            v.fail_type(
+                self.field,
+                f"numbers (compared with {self.op})",
+                v.described(f"a column of dtype {values.dtype}"),
+            )
         target = float(np.quantile(values, float(self.value))) if self.quantile else self.value
         result: NDArray[np.bool_] = np.asarray(_OPERATORS[self.op](values, target), dtype=bool)
         return result
@@ -331,8 +338,11 @@ def apply_rules(features: Any, rule_set: RuleSet, *, ids: Any = None) -> RuleRes
     names = rule_set.labels
     counts = np.bincount(labels, minlength=len(names))
     given = ids if ids is not None else columns.get("customer_id")
+    labelled = np.arange(n) if given is None else v.one_dimensional("ids", given)
+    if labelled.size != n:
+        v.fail("ids", f"one id per customer ({n})", v.described(f"{labelled.size} ids"))
     return RuleResult(
-        ids=np.arange(n) if given is None else v.one_dimensional("ids", given),
+        ids=labelled,
         label=np.asarray(names, dtype=np.str_)[labels],
         counts=dict(zip(names, counts.tolist(), strict=True)),
         rule_set_name=rule_set.name,
@@ -351,6 +361,9 @@ def _columns_of(features: Any) -> Mapping[str, Any]:
 
 def _column(name: str, values: Any) -> NDArray[Any]:
     array = v.one_dimensional(name, values)
-    if array.dtype.kind in "fiub":
-        return v.float_array(name, array) if array.dtype.kind == "f" else array
+    if not array.size:  # quantile conditions need a population
+        v.fail(name, "non-empty", v.described("an empty array"))
+    if array.dtype.kind == "f" and np.isnan(array).any():
+        # NaN is a missing value; +-inf (e.g. growth from nothing) compares as a number.
+        v.fail_rows(name, "values without missing entries (NaN)", array, np.isnan(array))
     return array

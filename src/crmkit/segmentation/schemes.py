@@ -40,8 +40,24 @@ Match = Literal["unique", "first"]
 _MAX_LISTED = 8  # codes named in one problem before "and N more"
 
 
-def _range(value: Iterable[int] | None) -> tuple[int, int] | None:
-    return None if value is None else tuple(value)  # type: ignore[return-value]
+def _span(axis: str, value: Any) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        v.fail_type(axis, "a (low, high) pair of scores, or None for any", value)
+    return tuple(value)  # the scheme checks it is a pair of scores
+
+
+def _r_span(value: Iterable[int] | None) -> tuple[int, int] | None:
+    return _span("r", value)
+
+
+def _f_span(value: Iterable[int] | None) -> tuple[int, int] | None:
+    return _span("f", value)
+
+
+def _m_span(value: Iterable[int] | None) -> tuple[int, int] | None:
+    return _span("m", value)
 
 
 @frozen(kw_only=True)
@@ -60,9 +76,9 @@ class ScoreBox:
         (True, False)
     """
 
-    r: tuple[int, int] | None = field(default=None, converter=_range)
-    f: tuple[int, int] | None = field(default=None, converter=_range)
-    m: tuple[int, int] | None = field(default=None, converter=_range)
+    r: tuple[int, int] | None = field(default=None, converter=_r_span)
+    f: tuple[int, int] | None = field(default=None, converter=_f_span)
+    m: tuple[int, int] | None = field(default=None, converter=_m_span)
 
     def contains(self, r: int, f: int, m: int) -> bool:
         """Whether the scores (r, f, m) lie in the box.
@@ -214,9 +230,26 @@ def _all_codes(n_bins: int) -> list[tuple[int, int, int]]:
 
 
 def _covers(segment: Segment, n_bins: int) -> set[tuple[int, int, int]]:
-    explicit = {_parse_code("codes", code, n_bins) for code in segment.codes}
-    boxed = {code for code in _all_codes(n_bins) if any(b.contains(*code) for b in segment.boxes)}
+    # Malformed codes and boxes are reported by _segment_problems; skip them here so
+    # gaps and overlaps can still be judged and reported in the same error.
+    explicit = {
+        _parse_code("codes", code, n_bins) for code in segment.codes if _is_code(code, n_bins)
+    }
+    boxes = [box for box in segment.boxes if _box_is_valid(box, n_bins)]
+    boxed = {code for code in _all_codes(n_bins) if any(b.contains(*code) for b in boxes)}
     return explicit | boxed
+
+
+def _box_is_valid(box: ScoreBox, n_bins: int) -> bool:
+    return all(_span_is_valid(getattr(box, axis), n_bins) for axis in ("r", "f", "m"))
+
+
+def _span_is_valid(span: Any, n_bins: int) -> bool:
+    return span is None or (
+        len(span) == 2
+        and all(isinstance(s, int) and not isinstance(s, bool) for s in span)
+        and 1 <= span[0] <= span[1] <= n_bins
+    )
 
 
 def _parse_code(argument: str, code: Any, n_bins: int) -> tuple[int, int, int]:
@@ -247,13 +280,13 @@ def _lookup_table(scheme: SegmentScheme) -> NDArray[np.int64]:
 
 def _problems(scheme: SegmentScheme) -> list[str]:
     problems = _shape_problems(scheme)
-    if problems:  # coverage cannot be judged on a malformed scheme
+    if not _coverage_can_be_judged(scheme):
         return problems
     n = scheme.n_bins
     claims: dict[tuple[int, int, int], list[str]] = {code: [] for code in _all_codes(n)}
     for segment in scheme.segments:
         covered = _covers(segment, n)
-        if not covered:
+        if not covered and not _segment_problems(0, segment, n):  # else already reported
             problems.append(f"segment {segment.name!r} covers no code")
         for code in covered:
             claims[code].append(segment.name)
@@ -274,15 +307,24 @@ def _problems(scheme: SegmentScheme) -> list[str]:
     return problems
 
 
+def _coverage_can_be_judged(scheme: SegmentScheme) -> bool:
+    segments = scheme.segments
+    return (
+        _n_bins_is_valid(scheme.n_bins)
+        and bool(segments)
+        and all(isinstance(s, Segment) for s in segments)
+    )
+
+
+def _n_bins_is_valid(n_bins: Any) -> bool:
+    return not isinstance(n_bins, bool) and isinstance(n_bins, int) and 2 <= n_bins <= 9
+
+
 def _shape_problems(scheme: SegmentScheme) -> list[str]:
     problems = []
     if not isinstance(scheme.name, str) or not scheme.name.strip():
         problems.append(f"'name' must be a non-empty string; got {scheme.name!r}")
-    if (
-        isinstance(scheme.n_bins, bool)
-        or not isinstance(scheme.n_bins, int)
-        or not (2 <= scheme.n_bins <= 9)
-    ):
+    if not _n_bins_is_valid(scheme.n_bins):
         return [*problems, f"'n_bins' must be an integer from 2 to 9; got {scheme.n_bins!r}"]
     if scheme.match not in ("unique", "first"):
         problems.append(f"'match' must be 'unique' or 'first'; got {scheme.match!r}")
@@ -318,11 +360,7 @@ def _segment_problems(index: int, segment: Any, n_bins: int) -> list[str]:
     for box in segment.boxes:
         for axis in ("r", "f", "m"):
             span = getattr(box, axis)
-            if span is not None and not (
-                len(span) == 2
-                and all(isinstance(s, int) for s in span)
-                and 1 <= span[0] <= span[1] <= n_bins
-            ):
+            if not _span_is_valid(span, n_bins):
                 problems.append(
                     f"{where} ({segment.name!r}) has {axis}={span!r}; "
                     f"need (low, high) with 1 <= low <= high <= {n_bins}"

@@ -264,8 +264,11 @@ def pareto_abc(
         v.fail("values", "at least one positive value", v.described("all zeros"))
     order = np.argsort(-x, kind="stable")
     ranked = x[order]
-    held = np.cumsum(ranked) / total
-    before = held - ranked / total
+    running = np.cumsum(ranked)
+    held = running / total
+    # Share strictly above each item, summed directly (not held - x / total, which can
+    # land a hair under a cut and put an item exactly on it in the wrong class).
+    before = np.concatenate(([0.0], running[:-1])) / total
     class_index = (before >= cut_a).astype(np.int64) + (before >= cut_b)
     abc = np.empty(x.size, dtype=np.int64)
     abc[order] = class_index
