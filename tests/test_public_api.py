@@ -19,6 +19,17 @@ import pytest
 from crmkit import Transactions, io
 from crmkit.datasets import load_sample, simulate_survey_responses, simulate_transactions
 from crmkit.errors import CrmkitError
+from crmkit.metrics import (
+    ab_sample_size,
+    ces_score,
+    compare_nps,
+    csat_score,
+    net_promoter_score,
+    nps_sample_size,
+    proportion_ci,
+    two_proportion_test,
+    uplift_test,
+)
 from crmkit.models import Money, SurveyResponse
 from crmkit.rules import Condition, Rule, RuleSet, apply_rules
 from crmkit.segmentation import (
@@ -356,6 +367,59 @@ VALID_CALLS.update(
             {"features": {"x": [1.0, 0.0]}, "rule_set": _RULES, "ids": None},
         ),
         "RuleResult.to_frame": (apply_rules({"x": [1.0]}, _RULES).to_frame, {"backend": "pandas"}),
+    }
+)
+
+VALID_CALLS.update(
+    {
+        "net_promoter_score": (
+            net_promoter_score,
+            {
+                "ratings": [10, 9, 3],
+                "confidence": 0.9,
+                "method": "bootstrap",
+                "seed": 1,
+                "n_resamples": 200,
+            },
+        ),
+        "compare_nps": (compare_nps, {"first": [10, 3], "second": [9, 9], "confidence": 0.9}),
+        "nps_sample_size": (
+            nps_sample_size,
+            {"margin": 5.0, "confidence": 0.9, "expected": (0.5, 0.2)},
+        ),
+        "proportion_ci": (
+            proportion_ci,
+            {"successes": 3, "n": 10, "confidence": 0.9, "method": "jeffreys"},
+        ),
+        "two_proportion_test": (
+            two_proportion_test,
+            {
+                "successes_first": 5,
+                "n_first": 100,
+                "successes_second": 9,
+                "n_second": 100,
+                "confidence": 0.9,
+            },
+        ),
+        "uplift_test": (
+            uplift_test,
+            {
+                "treated_conversions": 9,
+                "treated_n": 100,
+                "control_conversions": 5,
+                "control_n": 100,
+                "confidence": 0.9,
+            },
+        ),
+        "ab_sample_size": (ab_sample_size, {"p1": 0.05, "p2": 0.06, "power": 0.8, "alpha": 0.05}),
+        "csat_score": (
+            csat_score,
+            {"ratings": [5, 4, 1], "scale": 5, "top_box": (4, 5), "confidence": 0.9},
+        ),
+        "ces_score": (
+            ces_score,
+            {"ratings": [7, 6, 1], "scale": 7, "higher_is_easier": True, "confidence": 0.9},
+        ),
     }
 )
 
