@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -22,11 +22,22 @@ from crmkit.errors import CrmkitError
 from crmkit.metrics import (
     ab_sample_size,
     ces_score,
+    churn_rate,
+    cohort_retention,
     compare_nps,
     csat_score,
+    customer_tenure,
+    kaplan_meier,
     net_promoter_score,
     nps_sample_size,
+    period_retention,
     proportion_ci,
+    repeat_contact_rate,
+    retention_rate,
+    revenue_retention,
+    service_levels,
+    set_churn_rate,
+    set_retention_rate,
     two_proportion_test,
     uplift_test,
 )
@@ -420,6 +431,79 @@ VALID_CALLS.update(
             ces_score,
             {"ratings": [7, 6, 1], "scale": 7, "higher_is_easier": True, "confidence": 0.9},
         ),
+    }
+)
+
+_TENURE = customer_tenure(_TXNS, as_of=date(2025, 1, 2), churn_after_days=1)
+_KM = kaplan_meier([1.0, 2.0, 3.0], [1, 0, 1])
+_COHORTS = cohort_retention(_TXNS)
+_SERVICE = service_levels(_DAYS, _DAYS, _DAYS, as_of=date(2025, 1, 3))
+_REPEATS = repeat_contact_rate(["a", "a"], _DAYS, within_days=7)
+
+VALID_CALLS.update(
+    {
+        "retention_rate": (retention_rate, {"start": 10, "end": 9, "new": 1}),
+        "churn_rate": (churn_rate, {"start": 10, "end": 9, "new": 1}),
+        "set_retention_rate": (
+            set_retention_rate,
+            {"start_customers": {"a", "b"}, "end_customers": {"a"}},
+        ),
+        "set_churn_rate": (
+            set_churn_rate,
+            {"start_customers": {"a", "b"}, "end_customers": {"a"}},
+        ),
+        "revenue_retention": (
+            revenue_retention,
+            {"start_mrr": 100.0, "expansion": 10.0, "contraction": 5.0, "churned": 5.0},
+        ),
+        "period_retention": (
+            period_retention,
+            {"transactions": _TXNS, "period": "M", "activity_window": 1, "as_of": None},
+        ),
+        "PeriodRetention.to_frame": (period_retention(_TXNS).to_frame, {"backend": "pandas"}),
+        "cohort_retention": (
+            cohort_retention,
+            {
+                "transactions": _TXNS,
+                "period": "M",
+                "metric": "customers",
+                "mode": "exact",
+                "as_of": None,
+            },
+        ),
+        "CohortMatrix.retention_at": (_COHORTS.retention_at, {"offset": 0}),
+        "CohortMatrix.to_frame": (_COHORTS.to_frame, {"backend": "pandas"}),
+        "kaplan_meier": (
+            kaplan_meier,
+            {"durations": [1.0, 2.0], "observed": [1, 0], "confidence": 0.9},
+        ),
+        "KaplanMeierResult.survival_at": (_KM.survival_at, {"times": [1.5]}),
+        "KaplanMeierResult.restricted_mean": (_KM.restricted_mean, {"horizon": 2.0}),
+        "KaplanMeierResult.to_frame": (_KM.to_frame, {"backend": "pandas"}),
+        "customer_tenure": (
+            customer_tenure,
+            {"transactions": _TXNS, "as_of": date(2025, 1, 2), "churn_after_days": 1},
+        ),
+        "CustomerTenure.kaplan_meier": (_TENURE.kaplan_meier, {"confidence": 0.9}),
+        "CustomerTenure.to_frame": (_TENURE.to_frame, {"backend": "pandas"}),
+        "service_levels": (
+            service_levels,
+            {
+                "opened_at": _DAYS,
+                "first_response_at": _DAYS,
+                "resolved_at": _DAYS,
+                "as_of": date(2025, 1, 3),
+                "response_target": timedelta(hours=4),
+                "resolution_target": timedelta(days=1),
+                "percentiles": (50, 90),
+            },
+        ),
+        "ServiceLevelResult.to_frame": (_SERVICE.to_frame, {"backend": "pandas"}),
+        "repeat_contact_rate": (
+            repeat_contact_rate,
+            {"customer_id": ["a", "a"], "at": _DAYS, "within_days": 7, "as_of": None},
+        ),
+        "RepeatContactResult.to_frame": (_REPEATS.to_frame, {"backend": "pandas"}),
     }
 )
 

@@ -7,10 +7,17 @@ with `numpy.ufunc.reduceat`: no Python loop per customer or per row.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import numpy as np
+from attrs import frozen
 from numpy.typing import NDArray
+
+from crmkit import _validation as v
+from crmkit.transactions import Transactions
+
+_MICROSECONDS_PER_DAY = 86_400_000_000
 
 
 def run_starts(sorted_keys: NDArray[Any]) -> NDArray[np.intp]:
@@ -36,3 +43,69 @@ def run_last(values: NDArray[Any], starts: NDArray[np.intp]) -> NDArray[Any]:
     ends = np.append(starts[1:], values.size) - 1
     last: NDArray[Any] = values[ends]
     return last
+
+
+def check_transactions(transactions: Any) -> Transactions:
+    if not isinstance(transactions, Transactions):
+        v.fail_type(
+            "transactions",
+            "a Transactions",
+            transactions,
+            hint="from a frame: Transactions.from_frame(frame, customer_id=..., ...)",
+        )
+    if not len(transactions):
+        v.fail("transactions", "non-empty", v.described("no rows"))
+    return transactions
+
+
+@frozen(kw_only=True)
+class CustomerRows:
+    """Rows on or before `as_of`, with each customer's run found once."""
+
+    moment: datetime
+    instant: np.datetime64
+    codes: NDArray[np.int64]
+    at: NDArray[np.datetime64]
+    amount: NDArray[np.float64]
+    starts: NDArray[np.intp]
+    lengths: NDArray[np.int64]
+    customer_id: NDArray[Any]
+    first: NDArray[np.datetime64]
+    last: NDArray[np.datetime64]
+    revenue: NDArray[np.float64]
+    n_excluded: int
+
+
+def customer_rows(txns: Transactions, moment: datetime) -> CustomerRows:
+    """Group the rows up to *moment* by customer; refuse an as_of before all of them."""
+    instant = v.utc_datetime64(moment)
+    first_row = txns.at.min()
+    if instant < first_row:
+        allowed = f"at or after the first transaction ({first_row.astype('datetime64[D]')})"
+        v.fail("as_of", allowed, moment)
+    keep = txns.at <= instant
+    everything = bool(keep.all())
+    codes = txns.customer_index if everything else txns.customer_index[keep]
+    at = txns.at if everything else txns.at[keep]
+    amount = txns.amount if everything else txns.amount[keep]
+    starts = run_starts(codes)
+    return CustomerRows(
+        moment=moment,
+        instant=instant,
+        codes=codes,
+        at=at,
+        amount=amount,
+        starts=starts,
+        lengths=run_lengths(starts, at.size),
+        customer_id=txns.customer_ids[codes[starts]],
+        first=at[starts],
+        last=run_last(at, starts),
+        revenue=run_sums(amount, starts),
+        n_excluded=int(keep.size - np.count_nonzero(keep)),
+    )
+
+
+def whole_days(elapsed: NDArray[Any]) -> NDArray[np.int64]:
+    # Completed days; elapsed times are never negative here.
+    microseconds = elapsed.astype("timedelta64[us]").astype(np.int64)
+    return microseconds // _MICROSECONDS_PER_DAY

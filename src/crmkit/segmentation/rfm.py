@@ -41,7 +41,6 @@ Occasions = Literal["transactions", "days"]
 ScoreMethod = Literal["quantile", "fixed"]
 Ties = Literal["average", "first", "dense"]
 
-_MICROSECONDS_PER_DAY = 86_400_000_000
 _DIMENSIONS = ("recency", "frequency", "monetary")
 _RANK_METHODS: dict[str, Literal["average", "ordinal", "dense"]] = {
     "average": "average",
@@ -179,77 +178,17 @@ def rfm_summary(
         >>> s.recency_days.tolist(), s.frequency.tolist(), s.monetary.tolist()
         ([28, 45], [2, 1], [30.0, 5.0])
     """
-    txns = _check_transactions(transactions)
+    txns = _groups.check_transactions(transactions)
     moment = v.as_of_instant(as_of)
     v.check_choice("monetary", monetary, ("total", "mean"))
     v.check_choice("occasions", occasions, ("transactions", "days"))
     return _rfm_summary(txns, moment, monetary=monetary, occasions=occasions)
 
 
-def _check_transactions(transactions: Any) -> Transactions:
-    if not isinstance(transactions, Transactions):
-        v.fail_type(
-            "transactions",
-            "a Transactions",
-            transactions,
-            hint="from a frame: Transactions.from_frame(frame, customer_id=..., ...)",
-        )
-    if not len(transactions):
-        v.fail("transactions", "non-empty", v.described("no rows"))
-    return transactions
-
-
-@frozen(kw_only=True)
-class _CustomerRows:
-    """Rows on or before `as_of`, with each customer's run found once."""
-
-    moment: datetime
-    instant: np.datetime64
-    codes: NDArray[np.int64]
-    at: NDArray[np.datetime64]
-    amount: NDArray[np.float64]
-    starts: NDArray[np.intp]
-    lengths: NDArray[np.int64]
-    customer_id: NDArray[Any]
-    first: NDArray[np.datetime64]
-    last: NDArray[np.datetime64]
-    revenue: NDArray[np.float64]
-    n_excluded: int
-
-
-def _customer_rows(txns: Transactions, moment: datetime) -> _CustomerRows:
-    """Group the rows up to *moment* by customer; refuse an as_of before all of them."""
-    instant = v.utc_datetime64(moment)
-    first_row = txns.at.min()
-    if instant < first_row:
-        allowed = f"at or after the first transaction ({first_row.astype('datetime64[D]')})"
-        v.fail("as_of", allowed, moment)
-    keep = txns.at <= instant
-    everything = bool(keep.all())
-    codes = txns.customer_index if everything else txns.customer_index[keep]
-    at = txns.at if everything else txns.at[keep]
-    amount = txns.amount if everything else txns.amount[keep]
-    starts = _groups.run_starts(codes)
-    return _CustomerRows(
-        moment=moment,
-        instant=instant,
-        codes=codes,
-        at=at,
-        amount=amount,
-        starts=starts,
-        lengths=_groups.run_lengths(starts, at.size),
-        customer_id=txns.customer_ids[codes[starts]],
-        first=at[starts],
-        last=_groups.run_last(at, starts),
-        revenue=_groups.run_sums(amount, starts),
-        n_excluded=int(keep.size - np.count_nonzero(keep)),
-    )
-
-
 def _rfm_summary(
     txns: Transactions, moment: datetime, *, monetary: Monetary, occasions: Occasions
 ) -> RfmSummary:
-    rows = _customer_rows(txns, moment)
+    rows = _groups.customer_rows(txns, moment)
     if occasions == "days":
         day = rows.at.astype("datetime64[D]")
         new_occasion = np.ones(rows.at.size, dtype=np.int64)
@@ -259,24 +198,18 @@ def _rfm_summary(
         frequency = rows.lengths
     return RfmSummary(
         customer_id=rows.customer_id,
-        recency_days=_whole_days(rows.instant - rows.last),
+        recency_days=_groups.whole_days(rows.instant - rows.last),
         frequency=frequency,
         monetary=rows.revenue if monetary == "total" else rows.revenue / frequency,
         first_purchase=rows.first,
         last_purchase=rows.last,
-        tenure_days=_whole_days(rows.instant - rows.first),
+        tenure_days=_groups.whole_days(rows.instant - rows.first),
         revenue=rows.revenue,
         as_of=moment,
         monetary_basis=monetary,
         occasions=occasions,
         n_excluded=rows.n_excluded,
     )
-
-
-def _whole_days(elapsed: NDArray[Any]) -> NDArray[np.int64]:
-    # Completed days; elapsed times are never negative here.
-    microseconds = elapsed.astype("timedelta64[us]").astype(np.int64)
-    return microseconds // _MICROSECONDS_PER_DAY
 
 
 # --- scores -------------------------------------------------------------------------------

@@ -17,12 +17,11 @@ import numpy as np
 from attrs import field, frozen
 from numpy.typing import NDArray
 
-from crmkit import _frames
+from crmkit import _frames, _groups
 from crmkit import _validation as v
 from crmkit._fields import array_field
 from crmkit._frames import Backend
 from crmkit.rules import Condition, Rule, RuleSet
-from crmkit.segmentation.rfm import _check_transactions, _customer_rows, _whole_days
 from crmkit.transactions import Transactions
 
 __all__ = [
@@ -165,8 +164,8 @@ def customer_features(transactions: Transactions, *, as_of: date | datetime) -> 
         >>> f.revenue_last_12_months.tolist(), f.yoy_growth.tolist()
         ([100.0, 50.0], [0.0, inf])
     """
-    txns = _check_transactions(transactions)
-    rows = _customer_rows(txns, v.as_of_instant(as_of))
+    txns = _groups.check_transactions(transactions)
+    rows = _groups.customer_rows(txns, v.as_of_instant(as_of))
     instant = rows.instant
     last_year = rows.at > instant - _YEAR
     year_before = ~last_year & (rows.at > instant - 2 * _YEAR)
@@ -174,11 +173,11 @@ def customer_features(transactions: Transactions, *, as_of: date | datetime) -> 
     n = rows.starts.size
     recent = _sum_by(position, rows.amount, last_year, n)
     earlier = _sum_by(position, rows.amount, year_before, n)
-    tenure = _whole_days(instant - rows.first)
-    active_days = _whole_days(rows.last - rows.first)
+    tenure = _groups.whole_days(instant - rows.first)
+    active_days = _groups.whole_days(rows.last - rows.first)
     return CustomerFeatures(
         customer_id=rows.customer_id,
-        recency_days=_whole_days(instant - rows.last),
+        recency_days=_groups.whole_days(instant - rows.last),
         tenure_days=tenure,
         frequency=rows.lengths,
         revenue=rows.revenue,
