@@ -21,23 +21,36 @@ from crmkit.datasets import load_sample, simulate_survey_responses, simulate_tra
 from crmkit.errors import CrmkitError
 from crmkit.metrics import (
     ab_sample_size,
+    arpu,
+    cac,
+    cac_payback_months,
     ces_score,
     churn_rate,
+    churn_revenue_loss,
     cohort_retention,
     compare_nps,
     csat_score,
     customer_tenure,
+    incremental_roi,
+    irr,
     kaplan_meier,
+    kpi_report,
+    ltv_to_cac,
     net_promoter_score,
     nps_sample_size,
+    npv,
+    payback_period,
     period_retention,
     proportion_ci,
     repeat_contact_rate,
+    retention_profit_impact,
     retention_rate,
     revenue_retention,
+    roi,
     service_levels,
     set_churn_rate,
     set_retention_rate,
+    simple_ltv,
     two_proportion_test,
     uplift_test,
 )
@@ -504,6 +517,64 @@ VALID_CALLS.update(
             {"customer_id": ["a", "a"], "at": _DAYS, "within_days": 7, "as_of": None},
         ),
         "RepeatContactResult.to_frame": (_REPEATS.to_frame, {"backend": "pandas"}),
+    }
+)
+
+VALID_CALLS.update(
+    {
+        "roi": (roi, {"gain": 850.0, "cost": 100.0}),
+        "incremental_roi": (
+            incremental_roi,
+            {"treated_revenue": [30.0, 10.0], "control_revenue": [10.0], "cost": 10.0},
+        ),
+        "payback_period": (payback_period, {"cash_flows": [-100.0, 60.0, 60.0]}),
+        "npv": (npv, {"rate": 0.1, "cash_flows": [-100.0, 110.0]}),
+        "irr": (irr, {"cash_flows": [-100.0, 110.0]}),
+        "cac": (cac, {"spend": 500.0, "new_customers": 5}),
+        "arpu": (arpu, {"revenue": 100.0, "customers": 4.0}),
+        "ltv_to_cac": (ltv_to_cac, {"ltv": 600.0, "cac": 200.0}),
+        "cac_payback_months": (
+            cac_payback_months,
+            {"cac": 400.0, "monthly_arpu": 50.0, "margin": 0.8},
+        ),
+        "simple_ltv": (
+            simple_ltv,
+            {"arpu": 100.0, "margin": 0.5, "retention": 0.75, "discount_rate": 0.1},
+        ),
+        "churn_revenue_loss": (
+            churn_revenue_loss,
+            {"revenue": 1e8, "churn_rate": 0.15, "contribution": 0.2},
+        ),
+        "retention_profit_impact": (
+            retention_profit_impact,
+            {
+                "arpu": 100.0,
+                "margin": 0.5,
+                "retention": 0.75,
+                "discount_rate": 0.0,
+                "lift": 0.05,
+                "acquisition_cost": 0.0,
+            },
+        ),
+        "kpi_report": (
+            kpi_report,
+            {
+                "transactions": _TXNS,
+                "as_of": date(2025, 1, 2),
+                "marketing_spend": 10.0,
+                "new_customers": 2,
+                "leads": 10,
+                "converted_leads": 2,
+                "channel_spend": {"web": 1.0},
+                "nps_ratings": [10, 3],
+                "csat_ratings": [5, 2],
+                "active_days": 90,
+            },
+        ),
+        "KpiReport.to_frame": (
+            kpi_report(leads=10, converted_leads=2).to_frame,
+            {"backend": "pandas"},
+        ),
     }
 )
 

@@ -5,7 +5,10 @@ Survey metrics with their statistics (`net_promoter_score`, `compare_nps`,
 `uplift_test`, sample sizes); retention and churn (`retention_rate`,
 `churn_rate`, set-based rates, `period_retention`, `cohort_retention`,
 `revenue_retention`); survival (`kaplan_meier`, `customer_tenure`); service levels
-(`service_levels`, `repeat_contact_rate`). More metrics are being added.
+(`service_levels`, `repeat_contact_rate`); ROI and unit economics (`roi`,
+`payback_period`, `npv`, `irr`, `cac`, `arpu`, `simple_ltv`, `ltv_to_cac`,
+`cac_payback_months`, `churn_revenue_loss`, `retention_profit_impact`,
+`incremental_roi`); and the KPI framework in one report (`kpi_report`).
 
 Examples:
     >>> from crmkit.metrics import net_promoter_score
@@ -13,6 +16,28 @@ Examples:
     40.0
 """
 
+from crmkit.metrics.economics import (
+    IncrementalRoiResult,
+    RetentionImpactResult,
+    arpu,
+    cac,
+    cac_payback_months,
+    churn_revenue_loss,
+    incremental_roi,
+    irr,
+    ltv_to_cac,
+    npv,
+    payback_period,
+    retention_profit_impact,
+    roi,
+    simple_ltv,
+)
+from crmkit.metrics.kpi import (
+    Kpi,
+    KpiGroup,
+    KpiReport,
+    kpi_report,
+)
 from crmkit.metrics.retention import (
     CohortMatrix,
     CohortMetric,
@@ -69,7 +94,11 @@ __all__ = [
     "CsatResult",
     "CustomerTenure",
     "DurationSummary",
+    "IncrementalRoiResult",
     "KaplanMeierResult",
+    "Kpi",
+    "KpiGroup",
+    "KpiReport",
     "NpsComparison",
     "NpsMethod",
     "NpsResult",
@@ -79,26 +108,40 @@ __all__ = [
     "ProportionMethod",
     "ProportionTest",
     "RepeatContactResult",
+    "RetentionImpactResult",
     "RevenueRetention",
     "ServiceLevelResult",
     "ab_sample_size",
+    "arpu",
+    "cac",
+    "cac_payback_months",
     "ces_score",
     "churn_rate",
+    "churn_revenue_loss",
     "cohort_retention",
     "compare_nps",
     "csat_score",
     "customer_tenure",
+    "incremental_roi",
+    "irr",
     "kaplan_meier",
+    "kpi_report",
+    "ltv_to_cac",
     "net_promoter_score",
     "nps_sample_size",
+    "npv",
+    "payback_period",
     "period_retention",
     "proportion_ci",
     "repeat_contact_rate",
+    "retention_profit_impact",
     "retention_rate",
     "revenue_retention",
+    "roi",
     "service_levels",
     "set_churn_rate",
     "set_retention_rate",
+    "simple_ltv",
     "two_proportion_test",
     "uplift_test",
 ]
