@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from crmkit.datasets import simulate_transactions
+from crmkit.datasets import simulate_survey_responses, simulate_transactions
 
 SEED = 20250101
 OUT = Path(__file__).parents[1] / "src" / "crmkit" / "datasets" / "data"
@@ -47,6 +47,72 @@ def main() -> None:
         writer.writerow(["customer_id", "at", "amount", "quantity", "category", "channel"])
         writer.writerows(rows)
     print(f"wrote {len(txns)} rows for {txns.n_customers} customers to {OUT}")
+    write_surveys()
+
+
+# NPS answers improve in the second half of 2024, so "is the change real?" has an answer.
+NPS_FIRST_HALF = (0.03, 0.02, 0.02, 0.03, 0.04, 0.06, 0.08, 0.13, 0.17, 0.18, 0.24)
+NPS_SECOND_HALF = (0.02, 0.01, 0.02, 0.02, 0.03, 0.05, 0.06, 0.12, 0.17, 0.21, 0.29)
+
+
+def write_surveys() -> None:
+    parts = [
+        (
+            "nps",
+            simulate_survey_responses(
+                600,
+                kind="nps",
+                shares=NPS_FIRST_HALF,
+                start=date(2024, 1, 1),
+                end=date(2024, 6, 30),
+                n_customers=5000,
+                seed=SEED + 1,
+            ),
+        ),
+        (
+            "nps",
+            simulate_survey_responses(
+                700,
+                kind="nps",
+                shares=NPS_SECOND_HALF,
+                start=date(2024, 7, 1),
+                end=date(2024, 12, 31),
+                n_customers=5000,
+                seed=SEED + 2,
+            ),
+        ),
+        (
+            "csat",
+            simulate_survey_responses(
+                800,
+                kind="csat",
+                start=date(2024, 1, 1),
+                end=date(2024, 12, 31),
+                n_customers=5000,
+                seed=SEED + 3,
+            ),
+        ),
+    ]
+    with (
+        gzip.GzipFile(OUT / "retail_surveys.csv.gz", "wb", mtime=0) as raw,
+        io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle,
+    ):
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["kind", "customer_id", "at", "score"])
+        for kind, answers in parts:
+            # The sample's customer ids are zero-padded: C0001 ... C5000.
+            ids = np.char.add("C", np.char.zfill(np.char.lstrip(answers.customer_id, "C"), 4))
+            at = answers.at.astype("datetime64[s]").astype(str)
+            writer.writerows(
+                zip(
+                    [kind] * len(answers),
+                    ids.tolist(),
+                    at.tolist(),
+                    answers.score.tolist(),
+                    strict=True,
+                )
+            )
+    print(f"wrote {sum(len(a) for _, a in parts)} survey answers to {OUT}")
 
 
 if __name__ == "__main__":

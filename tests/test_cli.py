@@ -48,6 +48,31 @@ class TestDemo:
         assert "top 20% of customers    hold 60.3% of revenue" in section
         assert "B2C rules               high_value 15, churn_risk 712, new 614" in section
 
+    def test_demo_prints_survey_and_retention_sections(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """NPS with its interval and the half-year change, CSAT, the cohort head and KM."""
+        _, out, _ = run(capsys, "demo")
+
+        assert "  NPS                     +18.8 (95% CI +14.4 to +23.2, n=1,300)" in out
+        assert "  NPS change, H2 vs H1    +16.1 points (p = 0.000)" in out
+        assert "  CSAT                    67.9% satisfied (95% CI 64.6% to 71.0%, n=800)" in out
+        assert "  2023-01 (225)           100.0%   27.1%   28.0%   22.7%" in out
+        assert "  12-month retention      15.0% of customers" in out
+        assert "  active after 1 year     54.1% (Kaplan-Meier" in out
+
+    def test_report_without_surveys_says_so(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A transaction file has no survey answers; the section says so rather than failing."""
+        path = tmp_path / "orders.csv"
+        path.write_text(CSV, encoding="utf-8")
+
+        status, out, _ = run(capsys, "report", str(path))
+
+        assert 0 == status
+        assert "  NPS                     no survey answers" in out
+
     def test_demo_as_of_restricts_the_data(self, capsys: pytest.CaptureFixture[str]) -> None:
         """As of the end of 2023 only the first year's customers count."""
         status, out, _ = run(capsys, "demo", "--as-of", "2023-12-31")

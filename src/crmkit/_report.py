@@ -1,7 +1,8 @@
 """The main job: a readable analysis of a transaction log (private).
 
 The report is a list of sections, each built by a pure function from the
-transactions and `as_of`; the CLI only prints them. Each area adds its section
+report's data (transactions, and survey answers when there are any) and
+`as_of`; the CLI only prints them. Each area adds its section
 to `SECTIONS` (segments, lifecycle stages, CLV, NPS, loyalty, pipeline).
 """
 
@@ -13,6 +14,13 @@ from datetime import date
 import numpy as np
 from attrs import frozen
 
+from crmkit.metrics import (
+    cohort_retention,
+    compare_nps,
+    csat_score,
+    customer_tenure,
+    net_promoter_score,
+)
 from crmkit.rules import apply_rules
 from crmkit.segmentation import (
     B2C_RULES,
@@ -24,9 +32,19 @@ from crmkit.segmentation import (
     rfm_summary,
     score_rfm,
 )
+from crmkit.surveys import SurveyResponses
 from crmkit.transactions import Transactions
 
 _LABEL_WIDTH = 24
+
+
+@frozen(kw_only=True)
+class ReportData:
+    """What the report is about: purchases, and survey answers if there are any."""
+
+    transactions: Transactions
+    nps: SurveyResponses | None = None
+    csat: SurveyResponses | None = None
 
 
 @frozen
@@ -41,9 +59,9 @@ class Section:
         return "\n".join(lines)
 
 
-def data_overview(transactions: Transactions, as_of: date) -> Section:
+def data_overview(data: ReportData, as_of: date) -> Section:
     """Customers, orders, dates and revenue up to `as_of`."""
-    txns = transactions.until(as_of)
+    txns = data.transactions.until(as_of)
     unit = f" {txns.currency}" if txns.currency else ""
     if not len(txns):
         return Section("Data", (("transactions", f"none on or before {as_of}"),))
@@ -63,9 +81,9 @@ def data_overview(transactions: Transactions, as_of: date) -> Section:
     )
 
 
-def segments(transactions: Transactions, as_of: date) -> Section:
+def segments(data: ReportData, as_of: date) -> Section:
     """RFM segments with customer and revenue shares, the Pareto check and B2C rules."""
-    txns = transactions.until(as_of)
+    txns = data.transactions.until(as_of)
     if not len(txns):
         return Section("Segments", (("segments", "no customers to segment"),))
     summary = rfm_summary(txns, as_of=as_of)
@@ -89,12 +107,100 @@ def segments(transactions: Transactions, as_of: date) -> Section:
     return Section("Segments (RFM, standard scheme)", tuple(rows))
 
 
-SECTIONS: tuple[Callable[[Transactions, date], Section], ...] = (data_overview, segments)
+def survey_scores(data: ReportData, as_of: date) -> Section:
+    """NPS and CSAT with their intervals, and the NPS change between the two halves."""
+    end = np.datetime64(as_of, "D") + np.timedelta64(1, "D")  # as_of counts its whole day
+    rows: list[tuple[str, str]] = []
+    for name, answers in (("NPS", data.nps), ("CSAT", data.csat)):
+        if answers is None or not np.any(answers.at < end):
+            rows.append((name, "no survey answers"))
+            continue
+        scores = answers.score[answers.at < end]
+        if name == "NPS":
+            nps = net_promoter_score(scores)
+            rows.append(
+                (
+                    "NPS",
+                    f"{nps.score:+.1f} (95% CI {nps.ci_low:+.1f} to "
+                    f"{nps.ci_high:+.1f}, n={nps.n_responses:,})",
+                )
+            )
+            rows.extend(_nps_change(answers, end))
+        else:
+            csat = csat_score(scores)
+            rows.append(
+                (
+                    "CSAT",
+                    f"{csat.satisfied_share:.1%} satisfied (95% CI "
+                    f"{csat.ci_low:.1%} to {csat.ci_high:.1%}, n={csat.n_responses:,})",
+                )
+            )
+    return Section("Survey scores", tuple(rows))
 
 
-def build_report(transactions: Transactions, *, as_of: date, title: str) -> str:
-    """Render every section for *transactions* as of the end of *as_of*."""
+def _nps_change(answers: SurveyResponses, end: np.datetime64) -> list[tuple[str, str]]:
+    times = answers.at[answers.at < end]
+    middle = times.min() + (times.max() - times.min()) / 2
+    first, second = (
+        answers.score[answers.at < middle],
+        answers.score[(answers.at >= middle) & (answers.at < end)],
+    )
+    if not (first.size and second.size):
+        return []
+    change = compare_nps(first, second)
+    return [
+        (
+            "NPS change, H2 vs H1",
+            f"{change.difference:+.1f} points (p = {change.p_value:.3f})",
+        )
+    ]
+
+
+def retention(data: ReportData, as_of: date) -> Section:
+    """Monthly cohort retention (the table's head) and the 12-month retention rate."""
+    txns = data.transactions.until(as_of)
+    if not len(txns):
+        return Section("Retention", (("retention", "no purchases"),))
+    matrix = cohort_retention(txns, period="M")
+    rows = []
+    shown = range(min(4, matrix.rates.shape[1]))
+    rows.append(("cohort (size)", "  ".join(f"{f'M+{k}':>6}" for k in shown)))
+    for i in range(min(4, matrix.rates.shape[0])):
+        label = f"{str(matrix.cohort_start[i])[:7]} ({matrix.size[i]:,})"
+        cells = "  ".join(
+            f"{'':>6}" if np.isnan(matrix.rates[i, k]) else f"{matrix.rates[i, k]:>6.1%}"
+            for k in shown
+        )
+        rows.append((label, cells))
+    if matrix.rates.shape[1] > 12:
+        rows.append(
+            (
+                "12-month retention",
+                f"{matrix.retention_at(12):.1%} of customers bought again in their 13th month",
+            )
+        )
+    tenure = customer_tenure(txns, as_of=as_of, churn_after_days=180)
+    survival = float(tenure.kaplan_meier().survival_at([365.0])[0])
+    rows.append(
+        (
+            "active after 1 year",
+            f"{survival:.1%} (Kaplan-Meier, churn = 180 days without a purchase)",
+        )
+    )
+    return Section("Retention", tuple(rows))
+
+
+SECTIONS: tuple[Callable[[ReportData, date], Section], ...] = (
+    data_overview,
+    segments,
+    survey_scores,
+    retention,
+)
+
+
+def build_report(data: ReportData, *, as_of: date, title: str) -> str:
+    """Render every section for *data* as of the end of *as_of*."""
     heading = f"{title} (as of {as_of.isoformat()})"
     blocks = [f"{heading}\n{'=' * len(heading)}"]
-    blocks += [section(transactions, as_of).render() for section in SECTIONS]
+    blocks += [section(data, as_of).render() for section in SECTIONS]
     return "\n\n".join(blocks) + "\n"

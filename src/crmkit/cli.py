@@ -23,7 +23,7 @@ import numpy as np
 import crmkit
 from crmkit import _columns
 from crmkit import _validation as v
-from crmkit._report import build_report
+from crmkit._report import ReportData, build_report
 from crmkit.datasets import load_sample
 from crmkit.errors import CrmkitError, InvalidInputError, MissingDependencyError
 from crmkit.transactions import Transactions
@@ -47,13 +47,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             sample = load_sample()
             as_of = args.as_of or sample.end
-            text = build_report(
-                sample.transactions, as_of=as_of, title="crmkit demo: retail sample"
+            data = ReportData(
+                transactions=sample.transactions,
+                nps=sample.nps_responses,
+                csat=sample.csat_responses,
             )
+            text = build_report(data, as_of=as_of, title="crmkit demo: retail sample")
         else:
             txns = _read_transactions(args)
             as_of = args.as_of or _last_day(txns)
-            text = build_report(txns, as_of=as_of, title=f"crmkit report: {args.path}")
+            data = ReportData(transactions=txns)
+            text = build_report(data, as_of=as_of, title=f"crmkit report: {args.path}")
     except _FileProblemError as error:
         return _one_line_error(str(error))
     except InvalidInputError as error:

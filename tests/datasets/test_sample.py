@@ -34,6 +34,16 @@ class TestLoadSample:
         )
         assert {"app", "in_store", "web"} == set(txns.channel.tolist())
 
+    def test_survey_answers_ship_with_the_sample(self, sample: Sample) -> None:
+        """1,300 NPS answers (2024) whose second half scores higher, and 800 CSAT answers."""
+        nps, csat = sample.nps_responses, sample.csat_responses
+
+        assert (1300, 800) == (nps.n_responses, csat.n_responses)
+        assert ((0, 10), (1, 5)) == (nps.scale, csat.scale)
+        assert set(nps.customer_id.tolist()) <= set(sample.transactions.customer_ids.tolist())
+        second_half = nps.at >= np.datetime64("2024-07-01")
+        assert 700 == int(second_half.sum())
+
     def test_loading_twice_gives_equal_samples(self, sample: Sample) -> None:
         """Each call reads the same data."""
         assert sample == load_sample()

@@ -9,12 +9,15 @@ from importlib.resources import files
 
 import numpy as np
 from attrs import frozen
+from numpy.typing import NDArray
 
+from crmkit.surveys import SurveyResponses
 from crmkit.transactions import Transactions
 
 __all__ = ["Sample", "load_sample"]
 
 _TRANSACTIONS_FILE = "retail_transactions.csv.gz"
+_SURVEYS_FILE = "retail_surveys.csv.gz"
 
 
 @frozen(kw_only=True)
@@ -24,6 +27,9 @@ class Sample:
     Attributes:
         transactions: About 5,000 customers' purchases, 2023-01-01 to
             2024-12-31, in CNY.
+        nps_responses: 1,300 NPS answers from 2024 (600 in the first half,
+            700 in the second, when the answers improve).
+        csat_responses: 800 CSAT answers (1-5) from 2024.
         start: First day of the sample period.
         end: Last day of the sample period (the natural `as_of`).
         currency: Currency of every amount.
@@ -36,6 +42,8 @@ class Sample:
     """
 
     transactions: Transactions
+    nps_responses: SurveyResponses
+    csat_responses: SurveyResponses
     start: date
     end: date
     currency: str
@@ -48,7 +56,10 @@ def load_sample() -> Sample:
     [`simulate_transactions`][crmkit.datasets.simulate_transactions] (5,000 customers, seed
     20250101, default BG/NBD and Gamma-Gamma parameters) and are shipped as a
     compressed CSV, so they are identical on every machine and numpy version.
-    Timestamps are UTC; amounts are CNY with two decimals.
+    Timestamps are UTC; amounts are CNY with two decimals. The survey answers
+    were simulated the same way with
+    [`simulate_survey_responses`][crmkit.datasets.simulate_survey_responses]
+    (seeds 20250102-20250104).
 
     Returns:
         The sample; each call reads the file afresh.
@@ -60,15 +71,10 @@ def load_sample() -> Sample:
         5000
         >>> txns.currency, str(txns.at.min())[:10], str(txns.at.max())[:10]
         ('CNY', '2023-01-01', '2024-12-31')
+        >>> load_sample().nps_responses
+        SurveyResponses(kind='nps', scale=(0, 10), n_responses=1300)
     """
-    resource = files(__package__).joinpath("data", _TRANSACTIONS_FILE)
-    with (
-        resource.open("rb") as raw,
-        gzip.open(raw, "rt", encoding="utf-8", newline="") as handle,
-    ):
-        reader = csv.reader(handle)
-        header = next(reader)
-        columns = dict(zip(header, zip(*reader, strict=True), strict=True))
+    columns = _read_columns(_TRANSACTIONS_FILE)
     transactions = Transactions.from_arrays(
         customer_id=np.array(columns["customer_id"], dtype=np.str_),
         at=np.array(columns["at"], dtype="datetime64[us]"),
@@ -78,6 +84,34 @@ def load_sample() -> Sample:
         channel=np.array(columns["channel"], dtype=np.str_),
         currency="CNY",
     )
+    surveys = _read_columns(_SURVEYS_FILE)
     return Sample(
-        transactions=transactions, start=date(2023, 1, 1), end=date(2024, 12, 31), currency="CNY"
+        transactions=transactions,
+        nps_responses=_survey(surveys, "nps"),
+        csat_responses=_survey(surveys, "csat"),
+        start=date(2023, 1, 1),
+        end=date(2024, 12, 31),
+        currency="CNY",
+    )
+
+
+def _read_columns(name: str) -> dict[str, NDArray[np.str_]]:
+    resource = files(__package__).joinpath("data", name)
+    with (
+        resource.open("rb") as raw,
+        gzip.open(raw, "rt", encoding="utf-8", newline="") as handle,
+    ):
+        reader = csv.reader(handle)
+        header = next(reader)
+        columns = zip(header, zip(*reader, strict=True), strict=True)
+        return {column: np.array(values, dtype=np.str_) for column, values in columns}
+
+
+def _survey(columns: dict[str, NDArray[np.str_]], kind: str) -> SurveyResponses:
+    rows = columns["kind"] == kind
+    return SurveyResponses.from_arrays(
+        kind=kind,
+        customer_id=columns["customer_id"][rows],
+        at=columns["at"][rows].astype("datetime64[us]"),
+        score=columns["score"][rows].astype(np.int64),
     )
