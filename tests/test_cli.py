@@ -55,7 +55,7 @@ class TestDemo:
         _, out, _ = run(capsys, "demo")
 
         assert "  NPS                     +18.8 (95% CI +14.4 to +23.2, n=1,300)" in out
-        assert "  NPS change, H2 vs H1    +16.1 points (p = 0.000)" in out
+        assert "  NPS, 2nd vs 1st half    +16.1 points (p < 0.001)" in out
         assert "  CSAT                    67.9% satisfied (95% CI 64.6% to 71.0%, n=800)" in out
         assert "  2023-01 (225)           100.0%   27.1%   28.0%   22.7%" in out
         assert "  12-month retention      15.0% of customers" in out

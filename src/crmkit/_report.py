@@ -150,10 +150,14 @@ def _nps_change(answers: SurveyResponses, end: np.datetime64) -> list[tuple[str,
     change = compare_nps(first, second)
     return [
         (
-            "NPS change, H2 vs H1",
-            f"{change.difference:+.1f} points (p = {change.p_value:.3f})",
+            "NPS, 2nd vs 1st half",
+            f"{change.difference:+.1f} points ({_p_value(change.p_value)})",
         )
     ]
+
+
+def _p_value(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def retention(data: ReportData, as_of: date) -> Section:

@@ -310,7 +310,8 @@ def _as_input_error(error: BaseException) -> InvalidInputError:
         allowed, value = leaf.allowed, leaf.value
     elif isinstance(leaf, ForbiddenExtraKeysError):
         extra = sorted(leaf.extra_fields, key=str)  # a mapping's keys need not be strings
-        argument = _join(path, str(extra[0]))
+        key = extra[0]
+        argument = _join(path, key if isinstance(key, str) and key else repr(key))
         known = ", ".join(field.name for field in attrs.fields(leaf.cl))
         return InvalidInputError(
             f"'{argument}' is not a field of {leaf.cl.__name__} (its fields: {known}){more}",

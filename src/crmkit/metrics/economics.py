@@ -86,7 +86,7 @@ def roi(gain: float, cost: float) -> float:
         InvalidTypeError: If either value is not a real number.
 
     Examples:
-        >>> from crmkit.metrics.economics import roi
+        >>> from crmkit.metrics import roi
         >>> roi(gain=850, cost=100)   # (850 - 100) / 100
         7.5
         >>> roi(50, 100)              # half the money lost
@@ -115,7 +115,7 @@ class IncrementalRoiResult:
         n_control: Customers in the control group.
 
     Examples:
-        >>> from crmkit.metrics.economics import incremental_roi
+        >>> from crmkit.metrics import incremental_roi
         >>> incremental_roi([30, 10], [10, 10, 10], cost=10)
         IncrementalRoiResult(roi=1.000, incremental_gain=20.00, n_treated=2, n_control=3)
     """
@@ -145,7 +145,7 @@ def incremental_roi(
     without the campaign, so the incremental gain is the difference of the
     mean revenue per customer, scaled to the treated group:
     `incremental_gain = (mean(treated_revenue) - mean(control_revenue)) * n_treated`,
-    and `roi = (incremental_gain - cost) / cost` as in [`roi`][crmkit.metrics.economics.roi].
+    and `roi = (incremental_gain - cost) / cost` as in [`roi`][crmkit.metrics.roi].
     The groups may differ in size. Pass margin instead of revenue per customer
     to get a profit ROI.
 
@@ -164,7 +164,7 @@ def incremental_roi(
         InvalidTypeError: If *cost* is not a real number.
 
     Examples:
-        >>> from crmkit.metrics.economics import incremental_roi
+        >>> from crmkit.metrics import incremental_roi
         >>> result = incremental_roi([30, 10], [10, 10, 10], cost=10)
         >>> result.incremental_gain   # (20 - 10) * 2
         20.0
@@ -227,7 +227,7 @@ def payback_period(cash_flows: ArrayLike) -> float | None:
             holds a non-finite value.
 
     Examples:
-        >>> from crmkit.metrics.economics import payback_period
+        >>> from crmkit.metrics import payback_period
         >>> round(payback_period([-100, 30, 30, 30, 30]), 4)   # 3 + 10 / 30
         3.3333
         >>> payback_period([-100, 50, 50])                      # exactly at the end of period 2
@@ -275,7 +275,7 @@ def npv(rate: float, cash_flows: ArrayLike) -> float:
         InvalidTypeError: If *rate* is not a real number.
 
     Examples:
-        >>> from crmkit.metrics.economics import npv
+        >>> from crmkit.metrics import npv
         >>> npv(0.1, [-100, 110])             # -100 + 110 / 1.1
         0.0
         >>> npv(0.0, [-100, 30, 30, 30, 30])  # undiscounted: the plain sum
@@ -310,7 +310,7 @@ _IRR_GRID = np.unique(
 def irr(cash_flows: ArrayLike) -> float:
     """Internal rate of return: the rate per period at which the NPV is zero.
 
-    The NPV ([`npv`][crmkit.metrics.economics.npv], first flow at time 0) is
+    The NPV ([`npv`][crmkit.metrics.npv], first flow at time 0) is
     evaluated on a grid of rates from -0.999999 to 1e9 (fine near 0); each
     interval where it changes sign is solved with Brent's method
     (`scipy.optimize.brentq`). When the flows change sign more than once the
@@ -332,7 +332,7 @@ def irr(cash_flows: ArrayLike) -> float:
             the NPV is continuous and changes sign there).
 
     Examples:
-        >>> from crmkit.metrics.economics import irr
+        >>> from crmkit.metrics import irr
         >>> round(irr([-100, 110]), 10)        # 110 / 100 - 1
         0.1
         >>> round(irr([-100, 60, 60]), 4)      # 60 / (1 + r) + 60 / (1 + r) ** 2 = 100
@@ -398,7 +398,7 @@ def cac(spend: float, new_customers: int) -> float:
             not an integer.
 
     Examples:
-        >>> from crmkit.metrics.economics import cac
+        >>> from crmkit.metrics import cac
         >>> cac(50_000, 250)   # 50,000 / 250
         200.0
     """
@@ -424,7 +424,7 @@ def arpu(revenue: float, customers: float) -> float:
         InvalidTypeError: If either value is not a real number.
 
     Examples:
-        >>> from crmkit.metrics.economics import arpu
+        >>> from crmkit.metrics import arpu
         >>> arpu(120_000, 1_000)     # 120,000 / 1,000
         120.0
         >>> arpu(9_000, 1_500 / 2 + 1_500 / 2)
@@ -443,7 +443,7 @@ def ltv_to_cac(ltv: float, cac: float) -> float:
 
     Args:
         ltv: Lifetime value of one customer, a finite number (for example from
-            [`simple_ltv`][crmkit.metrics.economics.simple_ltv]).
+            [`simple_ltv`][crmkit.metrics.simple_ltv]).
         cac: Cost of acquiring one customer, a finite number above 0.
 
     Returns:
@@ -454,7 +454,7 @@ def ltv_to_cac(ltv: float, cac: float) -> float:
         InvalidTypeError: If either value is not a real number.
 
     Examples:
-        >>> from crmkit.metrics.economics import ltv_to_cac
+        >>> from crmkit.metrics import ltv_to_cac
         >>> ltv_to_cac(600, 200)   # 600 / 200
         3.0
     """
@@ -483,7 +483,7 @@ def cac_payback_months(cac: float, monthly_arpu: float, margin: float) -> float:
         InvalidTypeError: If a value is not a real number.
 
     Examples:
-        >>> from crmkit.metrics.economics import cac_payback_months
+        >>> from crmkit.metrics import cac_payback_months
         >>> cac_payback_months(400, 50, 0.8)   # 400 / (50 * 0.8) = 400 / 40
         10.0
     """
@@ -532,7 +532,7 @@ def simple_ltv(arpu: float, margin: float, retention: float, discount_rate: floa
       retained to that end (so the first margin is already weighted by `r`);
     - the horizon is infinite (the series converges because `r < 1 + d`);
     - no acquisition cost is subtracted (compare with
-      [`ltv_to_cac`][crmkit.metrics.economics.ltv_to_cac]).
+      [`ltv_to_cac`][crmkit.metrics.ltv_to_cac]).
 
     Args:
         arpu: Revenue per customer per period, finite and non-negative.
@@ -549,7 +549,7 @@ def simple_ltv(arpu: float, margin: float, retention: float, discount_rate: floa
         InvalidTypeError: If a value is not a real number.
 
     Examples:
-        >>> from crmkit.metrics.economics import simple_ltv
+        >>> from crmkit.metrics import simple_ltv
         >>> simple_ltv(100, 0.5, 0.75, 0.0)   # m = 50: 50 * 0.75 / (1 - 0.75)
         150.0
         >>> round(simple_ltv(100, 0.5, 0.8, 0.0), 6)   # 50 * 0.8 / 0.2
@@ -587,7 +587,7 @@ def churn_revenue_loss(revenue: float, churn_rate: float, contribution: float) -
         InvalidTypeError: If a value is not a real number.
 
     Examples:
-        >>> from crmkit.metrics.economics import churn_revenue_loss
+        >>> from crmkit.metrics import churn_revenue_loss
         >>> churn_revenue_loss(100_000_000, 0.15, 0.20)   # 100M * 15 % * 20 %
         3000000.0
     """
@@ -601,7 +601,7 @@ def churn_revenue_loss(revenue: float, churn_rate: float, contribution: float) -
 class RetentionImpactResult:
     """Customer value at the current retention and at a lifted retention.
 
-    Values are [`simple_ltv`][crmkit.metrics.economics.simple_ltv] minus the
+    Values are [`simple_ltv`][crmkit.metrics.simple_ltv] minus the
     acquisition cost.
 
     Attributes:
@@ -615,7 +615,7 @@ class RetentionImpactResult:
         acquisition_cost: The acquisition cost subtracted from both values.
 
     Examples:
-        >>> from crmkit.metrics.economics import retention_profit_impact
+        >>> from crmkit.metrics import retention_profit_impact
         >>> retention_profit_impact(100, 0.5, 0.75, lift=0.05)
         RetentionImpactResult(retention=0.750, lifted_retention=0.800, value=150.00,
                               lifted_value=200.00, relative_change=0.333)
@@ -650,7 +650,7 @@ def retention_profit_impact(
     """What a lift in retention is worth per customer, from your own margins.
 
     Computes the customer value `m r / (1 + d - r) - acquisition_cost` (the
-    [`simple_ltv`][crmkit.metrics.economics.simple_ltv] formula and its
+    [`simple_ltv`][crmkit.metrics.simple_ltv] formula and its
     assumptions, `m = arpu * margin`) at the current retention `r` and at
     `r + lift`, so "what are 5 more points of retention worth" is answered for
     this business rather than quoted from elsewhere. Subtracting the
@@ -678,7 +678,7 @@ def retention_profit_impact(
         InvalidTypeError: If a value is not a real number.
 
     Examples:
-        >>> from crmkit.metrics.economics import retention_profit_impact
+        >>> from crmkit.metrics import retention_profit_impact
         >>> impact = retention_profit_impact(100, 0.5, 0.75, lift=0.05)
         >>> round(impact.value, 6)          # 50 * 0.75 / (1 - 0.75)
         150.0

@@ -225,7 +225,8 @@ class _YearWindow:
 
     def buyers(self, rows: Any) -> Any:
         """Customer codes with at least one of the given rows."""
-        return np.unique(self.txns.customer_index[rows])
+        codes = self.txns.customer_index[rows]  # sorted, as Transactions rows are
+        return codes[_groups.run_starts(codes)] if codes.size else codes
 
 
 def _acquisition(
@@ -241,7 +242,7 @@ def _acquisition(
     if new is None and year is not None:
         first = year.txns.at[_groups.run_starts(year.txns.customer_index)]
         new = int(np.count_nonzero(first > v.utc_datetime64(year.moment) - _YEAR))
-    if spend is not None and new is not None:
+    if spend is not None and new:  # no new customers in the year: CAC is undefined
         kpis.append(
             Kpi(
                 group="acquisition",
@@ -251,7 +252,9 @@ def _acquisition(
             )
         )
     else:
-        missing.append("CAC: needs marketing_spend and new_customers (or transactions)")
+        missing.append(
+            "CAC: needs marketing_spend and new_customers (or transactions with new customers)"
+        )
     if leads is not None and converted is not None:
         kpis.append(
             Kpi(
@@ -266,6 +269,14 @@ def _acquisition(
     if channel_spend is None or year is None or year.txns.channel is None:
         missing.append("channel efficiency: needs channel_spend and transactions with channels")
         return
+    known = set(np.unique(year.txns.channel).tolist())
+    unknown = sorted(set(channel_spend) - known)
+    if unknown:
+        v.fail(
+            "channel_spend",
+            f"keys among the transactions' channels ({', '.join(sorted(known))})",
+            unknown,
+        )
     for channel, cost in channel_spend.items():
         revenue = float(year.txns.amount[year.in_year & (year.txns.channel == channel)].sum())
         kpis.append(
@@ -320,7 +331,7 @@ def _development(
         missing.append("cross-sell rate and penetration: need transactions with categories")
         return
     labels, category = np.unique(txns.category[rows], return_inverse=True)
-    pairs = np.unique(txns.customer_index[rows] * labels.size + category)
+    pairs = _groups.distinct(txns.customer_index[rows] * labels.size + category)
     per_customer = np.bincount(pairs // labels.size)[buyers]
     if buyers.size:
         kpis.append(

@@ -213,9 +213,9 @@ class PeriodRetention:
         active: Customers active in the period (bought within the activity window).
         retained: Of the previous period's active customers, those still active.
         new: Active customers buying for the first time.
-        retention_rate: `retained / active of the previous period` (0 for the
-            first period, which has no previous one).
-        churn_rate: `1 - retention_rate` (0 for the first period).
+        retention_rate: `retained / active of the previous period`; NaN for
+            the first period, which has no previous one (unknown, not zero).
+        churn_rate: `1 - retention_rate` (NaN for the first period).
         period: `"W"`, `"M"` or `"Q"`.
         activity_window: Periods a purchase keeps a customer active.
 
@@ -299,7 +299,7 @@ def period_retention(
         ...                 dtype="datetime64[us]"))
         >>> r = period_retention(txns)
         >>> r.active.tolist(), r.retained.tolist(), r.new.tolist(), r.retention_rate.tolist()
-        ([2, 2], [0, 1], [2, 1], [0.0, 0.5])
+        ([2, 2], [0, 1], [2, 1], [nan, 0.5])
     """
     txns = _rows_until(_groups.check_transactions(transactions), as_of)
     v.check_choice("period", period, _PERIODS)
@@ -320,14 +320,14 @@ def period_retention(
     kept = np.zeros(n_periods, dtype=np.int64)
     kept[1:] = (active[:, 1:] & active[:, :-1]).sum(axis=0)
     before = np.concatenate(([0], count[:-1]))
-    rate = np.divide(kept, before, out=np.zeros(n_periods), where=before > 0)
+    rate = np.divide(kept, before, out=np.full(n_periods, np.nan), where=before > 0)
     return PeriodRetention(
         period_start=_period_start(np.arange(first, last + 1), period),
         active=count.astype(np.int64),
         retained=kept,
         new=first_period.astype(np.int64),
         retention_rate=rate,
-        churn_rate=np.where(before > 0, 1.0 - rate, 0.0),
+        churn_rate=1.0 - rate,
         period=period,
         activity_window=window,
     )
@@ -486,7 +486,10 @@ def cohort_retention(
     else:
         # One count per customer and offset, however many purchases fell in it.
         customer = np.repeat(np.arange(starts.size), lengths)
-        pairs = np.unique(customer * n + offset)
+        # Rows are sorted by customer, then time: the keys are already in order, so
+        # their distinct values are the starts of their runs (no sort, no hashing).
+        key = customer * n + offset
+        pairs = key[_groups.run_starts(key)]
         if mode == "unbounded":
             latest = np.maximum.reduceat(pairs % n, _groups.run_starts(pairs // n))
             at_latest = np.bincount(cohort_of_customer * n + latest, minlength=n * n)

@@ -18,7 +18,7 @@ import numpy as np
 from attrs import field, frozen
 from numpy.typing import ArrayLike, NDArray
 
-from crmkit import _columns, _frames
+from crmkit import _columns, _frames, _groups
 from crmkit import _validation as v
 from crmkit._fields import array_field
 from crmkit._frames import Backend
@@ -171,7 +171,7 @@ class DurationSummary:
 
     Examples:
         >>> from datetime import date
-        >>> from crmkit.metrics.service import service_levels
+        >>> from crmkit.metrics import service_levels
         >>> opened = ["2025-01-01T08:00"] * 3
         >>> replied = ["2025-01-01T09:00", "2025-01-01T11:00", "2025-01-01T13:00"]
         >>> summary = service_levels(opened, replied, [None] * 3,
@@ -256,7 +256,7 @@ class ServiceLevelResult:
 
     Examples:
         >>> from datetime import date, timedelta
-        >>> from crmkit.metrics.service import service_levels
+        >>> from crmkit.metrics import service_levels
         >>> result = service_levels(
         ...     ["2025-01-01T08:00", "2025-01-01T08:00"],
         ...     ["2025-01-01T09:00", None],
@@ -313,7 +313,7 @@ class ServiceLevelResult:
 
         Examples:
             >>> from datetime import date
-            >>> from crmkit.metrics.service import service_levels
+            >>> from crmkit.metrics import service_levels
             >>> result = service_levels(["2025-01-01T08:00"], ["2025-01-01T09:30"], [None],
             ...                         as_of=date(2025, 1, 1), percentiles=[90])
             >>> result.to_frame().to_dict("records")
@@ -395,7 +395,7 @@ def service_levels(
         pending. One of the two decided tickets breached:
 
         >>> from datetime import date, timedelta
-        >>> from crmkit.metrics.service import service_levels
+        >>> from crmkit.metrics import service_levels
         >>> result = service_levels(
         ...     opened_at=["2024-12-31T08:00", "2024-12-31T08:00", "2025-01-01T08:00"],
         ...     first_response_at=["2024-12-31T09:00", "2024-12-31T11:00",
@@ -530,7 +530,7 @@ class RepeatContactResult:
         is_pending: Per contact, whether it is pending.
 
     Examples:
-        >>> from crmkit.metrics.service import repeat_contact_rate
+        >>> from crmkit.metrics import repeat_contact_rate
         >>> result = repeat_contact_rate(["a", "a", "b"],
         ...                              ["2025-01-01", "2025-01-03", "2025-01-02"])
         >>> result
@@ -567,7 +567,7 @@ class RepeatContactResult:
         come out timezone-aware (UTC).
 
         Examples:
-            >>> from crmkit.metrics.service import repeat_contact_rate
+            >>> from crmkit.metrics import repeat_contact_rate
             >>> frame = repeat_contact_rate(["a", "a"], ["2025-01-01", "2025-01-02"]).to_frame()
             >>> frame["is_repeat"].tolist()
             [False, True]
@@ -629,7 +629,7 @@ def repeat_contact_rate(
         not (17 days), the others have no next contact: 1 of 4 is followed.
         Customer a's contact on 3 January is the one repeat.
 
-        >>> from crmkit.metrics.service import repeat_contact_rate
+        >>> from crmkit.metrics import repeat_contact_rate
         >>> result = repeat_contact_rate(
         ...     ["a", "a", "a", "b"],
         ...     ["2025-01-01", "2025-01-03", "2025-01-20", "2025-01-02"])
@@ -681,9 +681,9 @@ def repeat_contact_rate(
         within_days=days,
         as_of=moment,
         n_contacts=n_contacts,
-        n_customers=int(np.unique(sorted_codes).size),
+        n_customers=_distinct_count(sorted_codes),
         n_repeat_contacts=n_repeats,
-        n_repeat_customers=int(np.unique(sorted_codes[1:][close]).size),
+        n_repeat_customers=_distinct_count(sorted_codes[1:][close]),
         n_pending=n_pending,
         n_excluded=n - n_contacts,
         customer_id=labels[codes],
@@ -692,3 +692,8 @@ def repeat_contact_rate(
         is_repeat=is_repeat,
         is_pending=is_pending,
     )
+
+
+def _distinct_count(sorted_codes: NDArray[Any]) -> int:
+    # Sorted input: count run starts (np.unique hashes slowly in numpy >= 2.3).
+    return int(_groups.run_starts(sorted_codes).size) if sorted_codes.size else 0

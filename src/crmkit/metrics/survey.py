@@ -255,7 +255,9 @@ def compare_nps(first: ArrayLike, second: ArrayLike, *, confidence: float = 0.95
 
     Uses the adjusted-Wald estimates of both groups: the difference of the
     centres, the standard error `sqrt(var_1 / n_1 + var_2 / n_2)`, a normal
-    interval and a two-sided z-test.
+    interval and a two-sided z-test. `difference` is the change of the raw
+    scores; the interval and z are centred on the adjusted estimates, so with
+    small samples the difference need not sit in the middle of the interval.
 
     Args:
         first: 0-10 answers of the first group (e.g. last quarter).
@@ -545,13 +547,29 @@ def uplift_test(
 
     The same statistics as
     [`two_proportion_test`][crmkit.metrics.two_proportion_test], with the
-    control group first, so `difference` is the uplift.
+    control group first, so `difference` is the uplift (treated minus
+    control), `.first` is the control group and `.second` the treated one.
+
+    Args:
+        treated_conversions: Conversions in the treated group.
+        treated_n: Size of the treated group, at least 1.
+        control_conversions: Conversions in the control group.
+        control_n: Size of the control group, at least 1.
+        confidence: Confidence level of the interval.
+
+    Raises:
+        InvalidInputError: If a group is empty or has more conversions than members.
 
     Examples:
         >>> from crmkit.metrics import uplift_test
         >>> u = uplift_test(120, 2000, 80, 2000)
         >>> round(u.difference, 3), u.p_value < 0.01
         (0.02, True)
+
+    References:
+        Newcombe (1998), "Interval estimation for the difference between
+        independent proportions: comparison of eleven methods", Statistics in
+        Medicine 17(8).
     """
     # Checked under this function's own argument names before delegating.
     treated = v.check_int("treated_n", treated_n, low=1)
@@ -678,7 +696,7 @@ class CesResult:
         easy_share: Share of answers in the two easiest points of the scale.
         n_responses: Number of answers.
         scale: Top of the scale.
-        is_higher_easier: Whether a high answer means little effort.
+        higher_is_easier: Whether a high answer means little effort.
 
     Examples:
         >>> from crmkit.metrics import ces_score
@@ -692,7 +710,7 @@ class CesResult:
     easy_share: float = field(repr=_three_decimals)
     n_responses: int
     scale: int = field(repr=False)
-    is_higher_easier: bool = field(repr=False)
+    higher_is_easier: bool = field(repr=False)
 
 
 def ces_score(
@@ -738,5 +756,5 @@ def ces_score(
         easy_share=float(easy.mean()),
         n_responses=n,
         scale=top,
-        is_higher_easier=higher_is_easier,
+        higher_is_easier=higher_is_easier,
     )

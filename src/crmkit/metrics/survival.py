@@ -154,7 +154,7 @@ def kaplan_meier(
     References:
         Kaplan & Meier (1958), "Nonparametric Estimation from Incomplete
         Observations", JASA 53(282). Greenwood (1926), "The natural duration
-        of cancer".
+        of cancer", Reports on Public Health and Medical Subjects 33, HMSO.
     """
     time = v.float_array("durations", durations, low=0.0)
     flags = v.one_dimensional("observed", observed)
