@@ -44,6 +44,8 @@ def _exportable(array: NDArray[Any]) -> NDArray[Any]:
     # plain object arrays for strings so every backend reads them as text.
     if array.dtype.kind in "UT":
         return array.astype(object)
+    if array.dtype.kind == "M":  # dates too: every backend then reads a UTC timestamp
+        return array.astype("datetime64[us]")
     return array
 
 

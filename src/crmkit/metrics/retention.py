@@ -7,6 +7,7 @@ as NaN (unknown), never 0 (lost).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, Literal
@@ -169,10 +170,13 @@ def revenue_retention(
     grown = v.check_float("expansion", expansion, low=0.0)
     shrunk = v.check_float("contraction", contraction, low=0.0)
     lost = v.check_float("churned", churned, low=0.0)
-    if shrunk + lost > start:
+    lost_total = shrunk + lost
+    # Tolerate rounding: 0.1 + 0.2 losses out of 0.3 lose everything, not more.
+    if lost_total > start and not math.isclose(lost_total, start, rel_tol=1e-12):
         v.fail("churned", f"at most start_mrr - contraction ({start - shrunk:g})", lost)
     return RevenueRetention(
-        net=(start + grown - shrunk - lost) / start, gross=(start - shrunk - lost) / start
+        net=max(start + grown - lost_total, 0.0) / start,
+        gross=max(start - lost_total, 0.0) / start,
     )
 
 

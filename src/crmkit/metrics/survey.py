@@ -648,15 +648,18 @@ def csat_score(
     ratings: ArrayLike,
     *,
     scale: int = 5,
-    top_box: Sequence[int] = (4, 5),
+    top_box: Sequence[int] | None = None,
     confidence: float = 0.95,
 ) -> CsatResult:
     """CSAT: the share of answers in the top box (4 or 5 of 5), with a Wilson interval.
 
+    The top box defaults to the top two points of whatever scale is given.
+
     Args:
         ratings: Answers, whole numbers from 1 to *scale*.
         scale: Top of the scale (at least 2).
-        top_box: The answers that count as satisfied.
+        top_box: The answers that count as satisfied; by default the top two
+            points of the scale (4 and 5 of 5).
         confidence: Confidence level of the share's interval.
 
     Examples:
@@ -669,7 +672,11 @@ def csat_score(
     """
     top = v.check_int("scale", scale, low=2)
     answers = v.integer_array("ratings", ratings, low=1, high=top)
-    box = v.integer_array("top_box", top_box, low=1, high=top)
+    box = (
+        np.array([top - 1, top])
+        if top_box is None
+        else v.integer_array("top_box", top_box, low=1, high=top)
+    )
     level = _confidence(confidence)
     satisfied = int(np.isin(answers, box).sum())
     share = proportion_ci(satisfied, answers.size, confidence=level)
