@@ -317,6 +317,8 @@ def _development(
                 definition="the year's revenue / the year's buyers",
             )
         )
+    else:
+        missing.append("ARPU: needs purchases in the year up to as_of")
     last = _groups.run_last(txns.at, _groups.run_starts(txns.customer_index))
     recent = last > v.utc_datetime64(year.moment) - np.timedelta64(active_days, "D")
     kpis.append(
