@@ -61,6 +61,16 @@ class TestDemo:
         assert "  12-month retention      15.0% of customers" in out
         assert "  active after 1 year     54.1% (Kaplan-Meier" in out
 
+    def test_demo_prints_the_lifecycle_section(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Stage counts (they add up to the 5,000 customers) and the intervention plan."""
+        _, out, _ = run(capsys, "demo")
+        section = out.split("Lifecycle\n", 1)[1].split("\n\n", 1)[0]
+
+        assert "  new                     562 customers" in section
+        assert "  churned                 1,854 customers" in section
+        assert "  at-risk high-value      328 " in section
+        assert "personal_call 328" in section
+
     def test_report_without_surveys_says_so(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:

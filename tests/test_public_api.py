@@ -19,6 +19,15 @@ import pytest
 from crmkit import Transactions, io
 from crmkit.datasets import load_sample, simulate_survey_responses, simulate_transactions
 from crmkit.errors import CrmkitError
+from crmkit.lifecycle import (
+    CUSTOMER_LIFECYCLE,
+    DEFAULT_MATRIX,
+    SALES_PIPELINE,
+    StageRules,
+    churn_risk,
+    classify_stages,
+    intervention_plan,
+)
 from crmkit.metrics import (
     ab_sample_size,
     arpu,
@@ -86,6 +95,7 @@ PUBLIC_MODULES = [
     "crmkit.cli",
     "crmkit.rules",
     "crmkit.segmentation",
+    "crmkit.lifecycle",
     "crmkit.lifecycle",
     "crmkit.loyalty",
     "crmkit.metrics",
@@ -161,6 +171,11 @@ class TestDocstrings:
 _AT = datetime(2025, 1, 1, tzinfo=UTC)
 _DAYS = np.array(["2025-01-01", "2025-01-02"], dtype="datetime64[us]")
 _TXNS = Transactions.from_arrays(customer_id=["a", "b"], at=_DAYS, amount=[1.0, 2.0])
+_TXNS_WITH_REPEAT = Transactions.from_arrays(
+    customer_id=["a", "a", "b"],
+    at=np.array(["2025-01-01", "2025-02-01", "2025-01-05"], dtype="datetime64[us]"),
+    amount=[1.0, 2.0, 3.0],
+)
 _SURVEY = SurveyResponses.from_arrays(kind="nps", customer_id=["a", "b"], at=_DAYS, score=[9, 3])
 _FRAME = pd.DataFrame({"customer_id": ["a"], "at": pd.to_datetime(["2025-01-01"]), "amount": [1]})
 _SURVEY_FRAME = pd.DataFrame(
@@ -573,6 +588,50 @@ VALID_CALLS.update(
         ),
         "KpiReport.to_frame": (
             kpi_report(leads=10, converted_leads=2).to_frame,
+            {"backend": "pandas"},
+        ),
+    }
+)
+
+_STAGES = classify_stages(_TXNS_WITH_REPEAT, as_of=date(2025, 3, 1))
+
+VALID_CALLS.update(
+    {
+        "StateMachine.allowed_events": (SALES_PIPELINE.allowed_events, {"stage": "proposal"}),
+        "StateMachine.fire": (
+            CUSTOMER_LIFECYCLE.fire,
+            {"stage": "active", "event": "become_loyal", "context": {"orders": 9}, "at": _AT},
+        ),
+        "StateMachine.replay": (
+            SALES_PIPELINE.replay,
+            {"events": ["qualify"], "start": "initial_contact", "context": None},
+        ),
+        "StateMachine.fire_many": (
+            SALES_PIPELINE.fire_many,
+            {"stages": ["initial_contact"], "events": ["qualify"], "context": None},
+        ),
+        "StateMachine.to_mermaid": (SALES_PIPELINE.to_mermaid, {}),
+        "FireManyResult.to_frame": (
+            SALES_PIPELINE.fire_many(["won"], ["qualify"]).to_frame,
+            {"backend": "pandas"},
+        ),
+        "classify_stages": (
+            classify_stages,
+            {"transactions": _TXNS_WITH_REPEAT, "as_of": date(2025, 3, 1), "rules": StageRules()},
+        ),
+        "StageResult.to_frame": (_STAGES.to_frame, {"backend": "pandas"}),
+        "churn_risk": (churn_risk, {"stages": _STAGES, "tiers": (0.5, 0.8)}),
+        "ChurnRiskResult.to_frame": (churn_risk(_STAGES).to_frame, {"backend": "pandas"}),
+        "InterventionMatrix.action": (
+            DEFAULT_MATRIX.action,
+            {"value_tier": "high", "risk_tier": "low"},
+        ),
+        "intervention_plan": (
+            intervention_plan,
+            {"value_tier": ["high"], "risk_tier": ["low"], "matrix": DEFAULT_MATRIX},
+        ),
+        "InterventionResult.to_frame": (
+            intervention_plan(["high"], ["low"]).to_frame,
             {"backend": "pandas"},
         ),
     }

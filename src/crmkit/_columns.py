@@ -119,3 +119,16 @@ def _float_or_nan(text: str) -> float:
         return float(text)
     except ValueError:
         return float("nan")
+
+
+def positions(argument: str, values: NDArray[Any], names: Any, what: str) -> NDArray[np.intp]:
+    """Position of each value in *names*, refusing values not among them (index and count)."""
+    known_names = np.asarray(names)
+    order = np.argsort(known_names)
+    ordered = known_names[order]
+    position = np.minimum(np.searchsorted(ordered, values), ordered.size - 1)
+    known = ordered[position] == values
+    if not known.all():
+        v.fail_rows(argument, f"{what} ({', '.join(map(str, names))})", values, ~known)
+    found: NDArray[np.intp] = order[position]
+    return found

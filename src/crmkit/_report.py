@@ -14,6 +14,8 @@ from datetime import date
 import numpy as np
 from attrs import frozen
 
+from crmkit.errors import InvalidInputError
+from crmkit.lifecycle import churn_risk, classify_stages, intervention_plan
 from crmkit.metrics import (
     cohort_retention,
     compare_nps,
@@ -194,9 +196,37 @@ def retention(data: ReportData, as_of: date) -> Section:
     return Section("Retention", tuple(rows))
 
 
+def lifecycle(data: ReportData, as_of: date) -> Section:
+    """Customers per lifecycle stage, at-risk high-value customers and the intervention plan."""
+    txns = data.transactions.until(as_of)
+    try:
+        stages = classify_stages(txns, as_of=as_of)
+    except InvalidInputError as error:  # e.g. nobody bought twice: no gaps to learn from
+        return Section("Lifecycle", (("stages", str(error).splitlines()[0]),))
+    rows = [(stage, f"{count:,} customers") for stage, count in stages.counts.items()]
+    risk = churn_risk(stages)
+    summary = rfm_summary(txns, as_of=as_of)  # the same customers, in the same order
+    value = np.maximum(summary.revenue, 0.0)
+    tier = (
+        np.array(["high", "medium", "low"])[
+            np.searchsorted(np.array(["A", "B", "C"]), pareto_abc(value).abc_class)
+        ]
+        if value.sum() > 0
+        else np.full(value.size, "low")
+    )
+    at_risk_high_value = int(np.sum((tier == "high") & np.isin(risk.tier, ("medium", "high"))))
+    rows.append(
+        ("at-risk high-value", f"{at_risk_high_value:,} (A-class revenue, risk medium or high)")
+    )
+    plan = intervention_plan(tier, risk.tier)
+    rows.append(("intervention plan", ", ".join(f"{a} {n:,}" for a, n in plan.counts.items())))
+    return Section("Lifecycle", tuple(rows))
+
+
 SECTIONS: tuple[Callable[[ReportData, date], Section], ...] = (
     data_overview,
     segments,
+    lifecycle,
     survey_scores,
     retention,
 )

@@ -1,0 +1,473 @@
+"""State machines as data: stages, transitions and guards, with pure operations.
+
+A [`StateMachine`][crmkit.lifecycle.StateMachine] is a frozen rules value: an
+app stores a customer's (or a deal's) stage as a plain string in its own
+database and asks the machine what may happen next. Firing an event is a pure
+function of (machine, stage, event, context) that returns a
+[`Step`][crmkit.lifecycle.Step]; nothing is mutated, so nothing can be half
+applied. [`fire_many`][crmkit.lifecycle.StateMachine.fire_many] applies events
+to a million records at once through a lookup table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from attrs import field, frozen
+from numpy.typing import ArrayLike, NDArray
+
+from crmkit import _columns, _frames
+from crmkit import _validation as v
+from crmkit._fields import array_field
+from crmkit._frames import Backend
+from crmkit.errors import InvalidDefinitionError, TransitionNotAllowedError
+from crmkit.rules import Condition
+
+__all__ = ["FireManyResult", "History", "StateMachine", "Step", "Transition"]
+
+
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+def _conditions(value: Iterable[Condition]) -> tuple[Condition, ...]:
+    return tuple(value)
+
+
+@frozen(kw_only=True)
+class Transition:
+    """An event that moves a record from any of its source stages to a target stage.
+
+    Attributes:
+        event: The event's name, such as `"first_purchase"`.
+        sources: Stages the event may fire from.
+        target: The stage it leads to.
+        guard: Conditions on the context that must all hold (empty: always).
+
+    Examples:
+        >>> from crmkit.lifecycle import Transition
+        >>> from crmkit.rules import Condition
+        >>> t = Transition(event="become_loyal", sources=["active"], target="loyal",
+        ...                guard=[Condition(field="orders", op=">=", value=5)])
+        >>> t.sources
+        ('active',)
+    """
+
+    event: str = field()
+    sources: tuple[str, ...] = field(converter=_names)
+    target: str = field()
+    guard: tuple[Condition, ...] = field(default=(), converter=_conditions)
+
+
+def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...]:
+    return tuple(value)
+
+
+def _mapping(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {} if value is None else dict(value)
+
+
+@frozen(kw_only=True)
+class Step:
+    """One transition that happened: from `source`, on `event`, to `target`.
+
+    Attributes:
+        source: The stage before.
+        event: The event fired.
+        target: The stage after.
+        at: When, if given (timezone-aware).
+
+    Examples:
+        >>> from crmkit.lifecycle import CUSTOMER_LIFECYCLE
+        >>> CUSTOMER_LIFECYCLE.fire("prospect", "first_purchase")
+        Step(source='prospect', event='first_purchase', target='new', at=None)
+    """
+
+    source: str
+    event: str
+    target: str
+    at: datetime | None = None
+
+
+@frozen(kw_only=True)
+class History:
+    """The steps of a replayed event sequence, and where it stopped if refused.
+
+    Attributes:
+        steps: The steps taken, in order.
+        final: The stage after the last step taken.
+        refused_index: Index of the first refused event, or None if all fired.
+        refusal: The refusal's message, or None.
+
+    Examples:
+        >>> from crmkit.lifecycle import SALES_PIPELINE
+        >>> h = SALES_PIPELINE.replay(["qualify", "propose", "qualify"])
+        >>> h.final, h.refused_index
+        ('proposal', 2)
+    """
+
+    steps: tuple[Step, ...]
+    final: str
+    refused_index: int | None = None
+    refusal: str | None = None
+
+    @property
+    def is_complete(self) -> bool:
+        """Whether every event fired."""
+        return self.refused_index is None
+
+
+@frozen(kw_only=True, repr=False)
+class FireManyResult:
+    """Targets of many (stage, event) pairs; refused pairs keep their stage.
+
+    Attributes:
+        stage: The new stage per record (the old one where refused).
+        is_allowed: Whether each record's event fired.
+
+    Examples:
+        >>> from crmkit.lifecycle import SALES_PIPELINE
+        >>> r = SALES_PIPELINE.fire_many(["initial_contact", "won"], ["qualify", "qualify"])
+        >>> r.stage.tolist(), r.is_allowed.tolist()
+        (['needs_confirmed', 'won'], [True, False])
+    """
+
+    stage: NDArray[np.str_] = array_field()
+    is_allowed: NDArray[np.bool_] = array_field()
+
+    def __repr__(self) -> str:
+        return f"FireManyResult(n={self.stage.size}, n_allowed={int(self.is_allowed.sum())})"
+
+    def to_frame(self, backend: Backend = "pandas") -> Any:
+        """Columns `stage, is_allowed`.
+
+        Examples:
+            >>> from crmkit.lifecycle import SALES_PIPELINE
+            >>> SALES_PIPELINE.fire_many(["won"], ["qualify"]).to_frame().shape
+            (1, 2)
+        """
+        return _frames.frame_from_columns(
+            {"stage": self.stage, "is_allowed": self.is_allowed}, backend=backend
+        )
+
+
+@frozen(kw_only=True)
+class StateMachine:
+    """Stages, one initial stage, terminal stages and the transitions between them.
+
+    Checked as a whole when built (and when loaded from JSON): the initial
+    stage exists, every source and target is a stage, every stage is reachable
+    from the initial one, terminal stages have no exits, every other stage has
+    one, guards are well formed, and with `forward_only` no transition goes
+    back except the `reset_event`. Every problem is listed in
+    `InvalidDefinitionError.problems`.
+
+    Attributes:
+        name: The machine's name.
+        stages: Stage names, in their natural (forward) order.
+        initial: The stage new records start in.
+        transitions: The transitions.
+        terminal: Stages with no way out (such as won and lost).
+        forward_only: Whether transitions may only move forward in `stages`.
+        reset_event: With `forward_only`, the one event allowed to go back.
+        probabilities: Win probability per stage, for pipelines.
+        phases: A phase label per stage (acquisition, growth, ...).
+        forecast_categories: A forecast category per stage (pipeline, commit, ...).
+
+    Examples:
+        >>> from crmkit.lifecycle import StateMachine, Transition
+        >>> m = StateMachine(name="tiny", stages=["open", "done"], initial="open",
+        ...                  terminal=["done"],
+        ...                  transitions=[Transition(event="finish", sources=["open"],
+        ...                                          target="done")])
+        >>> m.fire("open", "finish").target
+        'done'
+    """
+
+    name: str = field()
+    stages: tuple[str, ...] = field(converter=_names)
+    initial: str = field()
+    transitions: tuple[Transition, ...] = field(converter=_transitions)
+    terminal: tuple[str, ...] = field(default=(), converter=_names)
+    forward_only: bool = field(default=False)
+    reset_event: str | None = field(default=None)
+    probabilities: dict[str, float] = field(factory=dict, converter=_mapping)
+    phases: dict[str, str] = field(factory=dict, converter=_mapping)
+    forecast_categories: dict[str, str] = field(factory=dict, converter=_mapping)
+
+    def __attrs_post_init__(self) -> None:
+        problems = _problems(self)
+        if problems:
+            message = f"invalid StateMachine {self.name!r}"
+            raise InvalidDefinitionError(message, problems=problems)
+
+    @property
+    def events(self) -> tuple[str, ...]:
+        """Every event name, in first-use order."""
+        return tuple(dict.fromkeys(t.event for t in self.transitions))
+
+    def allowed_events(self, stage: str) -> tuple[str, ...]:
+        """Events that can fire from *stage* (guards are checked when firing).
+
+        Examples:
+            >>> from crmkit.lifecycle import SALES_PIPELINE
+            >>> SALES_PIPELINE.allowed_events("proposal")
+            ('negotiate', 'win', 'lose')
+            >>> SALES_PIPELINE.allowed_events("won")
+            ()
+        """
+        self._check_stage("stage", stage)
+        return tuple(dict.fromkeys(t.event for t in self.transitions if stage in t.sources))
+
+    def fire(
+        self,
+        stage: str,
+        event: str,
+        *,
+        context: Mapping[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> Step:
+        """Fire *event* from *stage*: the step taken, or an error saying why not.
+
+        The first transition of *event* from *stage* whose guard holds for
+        *context* is taken.
+
+        Args:
+            stage: The record's current stage.
+            event: The event to fire.
+            context: Field values the guards read, such as `{"orders": 3}`.
+            at: When it happens (timezone-aware), recorded on the step.
+
+        Raises:
+            TransitionNotAllowedError: If *event* cannot fire from *stage*
+                (unknown to the machine, not from this stage, or refused by a
+                guard); it carries `.event`, `.stage`, `.allowed_events` and,
+                for a guard, `.reason`.
+            InvalidInputError: If *stage* is not a stage of the machine.
+
+        Examples:
+            >>> from crmkit.lifecycle import CUSTOMER_LIFECYCLE
+            >>> CUSTOMER_LIFECYCLE.fire("active", "become_loyal", context={"orders": 2})
+            Traceback (most recent call last):
+            ...
+            crmkit.errors.TransitionNotAllowedError: event 'become_loyal' refused in stage 'active': needs orders >= 5
+        """  # noqa: E501
+        self._check_stage("stage", stage)
+        v.check_str("event", event)
+        if at is not None:
+            v.aware_datetime("at", at)
+        if context is not None and not isinstance(context, Mapping):
+            v.fail_type("context", "a mapping from field name to value", context)
+        candidates = [t for t in self.transitions if t.event == event and stage in t.sources]
+        allowed = self.allowed_events(stage)
+        if not candidates:
+            listed = ", ".join(map(repr, allowed)) or "none (a terminal stage)"
+            message = f"event {event!r} is not allowed in stage {stage!r}; allowed: {listed}"
+            raise TransitionNotAllowedError(
+                message, event=event, stage=stage, allowed_events=allowed
+            )
+        values = {} if context is None else context
+        for transition in candidates:
+            failed = [c for c in transition.guard if not c.holds(values)]
+            if not failed:
+                return Step(source=stage, event=event, target=transition.target, at=at)
+        reason = "needs " + " and ".join(map(str, failed))
+        message = f"event {event!r} refused in stage {stage!r}: {reason}"
+        raise TransitionNotAllowedError(
+            message, event=event, stage=stage, allowed_events=allowed, reason=reason
+        )
+
+    def replay(
+        self,
+        events: Sequence[str],
+        *,
+        start: str | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> History:
+        """Fire *events* in order from *start* (default: the initial stage).
+
+        Stops at the first refused event and reports its index; the steps
+        before it stand.
+
+        Examples:
+            >>> from crmkit.lifecycle import CUSTOMER_LIFECYCLE
+            >>> h = CUSTOMER_LIFECYCLE.replay(["first_purchase", "repeat_purchase"])
+            >>> h.final, h.is_complete
+            ('active', True)
+        """
+        if isinstance(events, str) or not isinstance(events, Sequence):
+            v.fail_type("events", "a sequence of event names", events)
+        stage = self.initial if start is None else self._check_stage("start", start)
+        steps: list[Step] = []
+        for index, event in enumerate(events):
+            try:
+                step = self.fire(stage, event, context=context)
+            except TransitionNotAllowedError as refusal:
+                return History(
+                    steps=tuple(steps), final=stage, refused_index=index, refusal=str(refusal)
+                )
+            steps.append(step)
+            stage = step.target
+        return History(steps=tuple(steps), final=stage)
+
+    def fire_many(
+        self,
+        stages: ArrayLike,
+        events: ArrayLike,
+        *,
+        context: Mapping[str, ArrayLike] | None = None,
+    ) -> FireManyResult:
+        """Fire one event per record for many records at once (vectorised).
+
+        Stages and events are looked up in a (stage x event) table, with guards
+        evaluated over whole context columns. Refused records keep their stage
+        and are flagged in `is_allowed`; no error is raised for them.
+
+        Args:
+            stages: Current stage per record.
+            events: Event per record.
+            context: Columns the guards read, one value per record.
+
+        Raises:
+            InvalidInputError: If lengths differ, or a stage is unknown (with
+                its first index and count).
+
+        Examples:
+            >>> from crmkit.lifecycle import CUSTOMER_LIFECYCLE
+            >>> r = CUSTOMER_LIFECYCLE.fire_many(
+            ...     ["active", "active"], ["become_loyal", "become_loyal"],
+            ...     context={"orders": [7, 2]})
+            >>> r.stage.tolist(), r.is_allowed.tolist()
+            (['loyal', 'active'], [True, False])
+        """
+        stage_names = np.asarray(self.stages)
+        current = v.one_dimensional("stages", stages).astype(np.str_)
+        fired = v.one_dimensional("events", events).astype(np.str_)
+        v.same_length(stages=current, events=fired)
+        stage_index = _columns.positions("stages", current, self.stages, "stages of the machine")
+        if context is not None and not isinstance(context, Mapping):
+            v.fail_type("context", "a mapping from field name to array", context)
+        columns = {
+            name: v.one_dimensional(f"context[{name!r}]", values)
+            for name, values in ({} if context is None else dict(context)).items()
+        }
+        if columns:
+            v.same_length(stages=current, **columns)
+        target = stage_index.copy()
+        decided = np.zeros(current.size, dtype=bool)
+        for transition in self.transitions:  # a loop over rules, not over records
+            sources = np.isin(stage_index, [self.stages.index(s) for s in transition.sources])
+            hit = ~decided & (fired == transition.event) & sources
+            for condition in transition.guard:  # a guard on a missing column refuses
+                hit &= condition.evaluate(columns) if condition.field in columns else False
+            target[hit] = self.stages.index(transition.target)
+            decided |= hit
+        return FireManyResult(stage=stage_names[target], is_allowed=decided)
+
+    def to_mermaid(self) -> str:
+        """The machine as a Mermaid state diagram.
+
+        Examples:
+            >>> from crmkit.lifecycle import ODOO_PIPELINE
+            >>> print(ODOO_PIPELINE.to_mermaid())
+            stateDiagram-v2
+                [*] --> new
+                new --> qualified : qualify
+                qualified --> proposition : propose
+                qualified --> won : win
+                proposition --> won : win
+                new --> lost : lose
+                qualified --> lost : lose
+                proposition --> lost : lose
+                won --> [*]
+                lost --> [*]
+        """
+        lines = ["stateDiagram-v2", f"    [*] --> {self.initial}"]
+        for transition in self.transitions:
+            label = transition.event
+            if transition.guard:
+                label += " [" + " and ".join(map(str, transition.guard)) + "]"
+            lines += [f"    {s} --> {transition.target} : {label}" for s in transition.sources]
+        lines += [f"    {stage} --> [*]" for stage in self.terminal]
+        return "\n".join(lines)
+
+    def _check_stage(self, argument: str, stage: Any) -> str:
+        if not isinstance(stage, str) or stage not in self.stages:
+            v.fail(argument, "a stage of the machine (" + ", ".join(self.stages) + ")", stage)
+        return stage
+
+
+def _problems(machine: StateMachine) -> list[str]:
+    problems: list[str] = []
+    stages = machine.stages
+    if not isinstance(machine.name, str) or not machine.name.strip():
+        problems.append(f"'name' must be a non-empty string; got {machine.name!r}")
+    repeated = sorted({s for s in stages if stages.count(s) > 1})
+    if repeated:
+        problems.append(f"stage names must be unique; repeated: {', '.join(map(str, repeated))}")
+    known = set(stages)
+    if machine.initial not in known:
+        problems.append(f"initial stage {machine.initial!r} is not a stage")
+    problems += [
+        f"terminal stage {s!r} is not a stage" for s in machine.terminal if s not in known
+    ]
+    for index, t in enumerate(machine.transitions):
+        where = f"transition {index} ({t.event!r})"
+        problems += [f"{where}: source {s!r} is not a stage" for s in t.sources if s not in known]
+        if t.target not in known:
+            problems.append(f"{where}: target {t.target!r} is not a stage")
+        problems += [
+            f"{where}: leaves terminal stage {s!r}" for s in t.sources if s in machine.terminal
+        ]
+        problems += [f"{where}: {p}" for c in t.guard for p in c.problems()]
+        if machine.forward_only and t.event != machine.reset_event and t.target in known:
+            problems += [
+                f"{where}: goes back from {s!r} to {t.target!r} in a forward-only machine"
+                for s in t.sources
+                if s in known and stages.index(t.target) <= stages.index(s)
+            ]
+    if machine.reset_event is not None and machine.reset_event not in machine.events:
+        problems.append(f"reset event {machine.reset_event!r} is not an event of the machine")
+    exits = {s for t in machine.transitions for s in t.sources}
+    problems += [
+        f"stage {s!r} is a dead end: no transition leaves it and it is not terminal"
+        for s in stages
+        if s not in exits and s not in machine.terminal
+    ]
+    problems += [
+        f"stage {s!r} cannot be reached from {machine.initial!r}"
+        for s in stages
+        if s not in _reachable(machine)
+    ]
+    for what, mapping in (("probabilities", machine.probabilities),):
+        problems += [
+            f"{what} names {s!r}, which is not a stage" for s in mapping if s not in known
+        ]
+        problems += [
+            f"probability of {s!r} must be in [0, 1]; got {p!r}"
+            for s, p in mapping.items()
+            if not (isinstance(p, (int, float)) and 0.0 <= float(p) <= 1.0)
+        ]
+    for what, labels in (
+        ("phases", machine.phases),
+        ("forecast_categories", machine.forecast_categories),
+    ):
+        problems += [f"{what} names {s!r}, which is not a stage" for s in labels if s not in known]
+    return problems
+
+
+def _reachable(machine: StateMachine) -> set[str]:
+    seen = {machine.initial}
+    frontier = [machine.initial]
+    while frontier:
+        stage = frontier.pop()
+        for t in machine.transitions:
+            if stage in t.sources and t.target not in seen:
+                seen.add(t.target)
+                frontier.append(t.target)
+    return seen
