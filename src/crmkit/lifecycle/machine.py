@@ -19,7 +19,7 @@ import numpy as np
 from attrs import field, frozen
 from numpy.typing import ArrayLike, NDArray
 
-from crmkit import _columns, _frames
+from crmkit import _frames
 from crmkit import _validation as v
 from crmkit._fields import array_field
 from crmkit._frames import Backend
@@ -345,11 +345,9 @@ class StateMachine:
             >>> r.stage.tolist(), r.is_allowed.tolist()
             (['loyal', 'active'], [True, False])
         """
-        stage_names = np.asarray(self.stages)
         current = v.one_dimensional("stages", stages).astype(np.str_)
         fired = v.one_dimensional("events", events).astype(np.str_)
         v.same_length(stages=current, events=fired)
-        stage_index = _columns.positions("stages", current, self.stages, "stages of the machine")
         if context is not None and not isinstance(context, Mapping):
             v.fail_type("context", "a mapping from field name to array", context)
         columns = {
@@ -358,16 +356,43 @@ class StateMachine:
         }
         if columns:
             v.same_length(stages=current, **columns)
-        target = stage_index.copy()
-        decided = np.zeros(current.size, dtype=bool)
-        for transition in self.transitions:  # a loop over rules, not over records
-            sources = np.isin(stage_index, [self.stages.index(s) for s in transition.sources])
-            hit = ~decided & (fired == transition.event) & sources
-            for condition in transition.guard:  # a guard on a missing column refuses
-                hit &= condition.evaluate(columns) if condition.field in columns else False
-            target[hit] = self.stages.index(transition.target)
-            decided |= hit
-        return FireManyResult(stage=stage_names[target], is_allowed=decided)
+        stage_code = _codes(current, self.stages)
+        if (stage_code < 0).any():
+            v.fail_rows(
+                "stages",
+                "stages of the machine (" + ", ".join(self.stages) + ")",
+                current,
+                stage_code < 0,
+            )
+        event_code = _codes(fired, self.events)  # -1: an event the machine does not know
+        table, guarded = self._table()
+        cell = stage_code * (len(self.events) + 1) + (event_code % (len(self.events) + 1))
+        target = table.ravel()[cell]
+        for index, candidates in guarded.items():  # a loop over guarded cells, not records
+            rows = np.flatnonzero(cell == index)
+            target[rows] = _guarded_targets(candidates, rows, columns, self.stages)
+        is_allowed = target >= 0
+        target = np.where(is_allowed, target, stage_code)
+        return FireManyResult(stage=np.asarray(self.stages)[target], is_allowed=is_allowed)
+
+    def _table(self) -> tuple[NDArray[np.int64], dict[int, list[Transition]]]:
+        """Target per (stage, event) cell (-1: not allowed), and the cells guards decide.
+
+        The last event column stands for events the machine does not know.
+        """
+        width = len(self.events) + 1
+        table = np.full((len(self.stages), width), -1, dtype=np.int64)
+        guarded: dict[int, list[Transition]] = {}
+        for s, stage in enumerate(self.stages):
+            for e, event in enumerate(self.events):
+                candidates = [
+                    t for t in self.transitions if t.event == event and stage in t.sources
+                ]
+                if candidates and not candidates[0].guard:
+                    table[s, e] = self.stages.index(candidates[0].target)
+                elif candidates:
+                    guarded[s * width + e] = candidates
+        return table, guarded
 
     def to_mermaid(self) -> str:
         """The machine as a Mermaid state diagram.
@@ -471,3 +496,28 @@ def _reachable(machine: StateMachine) -> set[str]:
                 seen.add(t.target)
                 frontier.append(t.target)
     return seen
+
+
+def _codes(values: NDArray[np.str_], names: Sequence[str]) -> NDArray[np.int64]:
+    """Position of each value in *names*, -1 if absent: one comparison per name (few)."""
+    codes = np.full(values.size, -1, dtype=np.int64)
+    for index, name in enumerate(names):
+        codes[values == name] = index
+    return codes
+
+
+def _guarded_targets(
+    candidates: list[Transition],
+    rows: NDArray[np.intp],
+    columns: Mapping[str, NDArray[Any]],
+    stages: Sequence[str],
+) -> NDArray[np.int64]:
+    """Targets for the rows of one (stage, event) cell: the first transition whose guard holds."""
+    targets = np.full(rows.size, -1, dtype=np.int64)
+    for transition in reversed(candidates):  # earlier transitions win
+        holds = np.ones(rows.size, dtype=bool)
+        for condition in transition.guard:  # a guard on a missing column refuses
+            # Evaluated over all records, so quantile conditions see the whole population.
+            holds &= condition.evaluate(columns)[rows] if condition.field in columns else False
+        targets[holds] = stages.index(transition.target)
+    return targets

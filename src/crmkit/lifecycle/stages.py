@@ -230,7 +230,7 @@ def classify_stages(
     if not isinstance(chosen, StageRules):
         v.fail_type("rules", "a StageRules", chosen)
     rows = _groups.customer_rows(txns, v.as_of_instant(as_of))
-    microseconds = rows.at.astype(np.int64)
+    microseconds = rows.at.view(np.int64)  # datetime64[us] as integers, without a copy
     same = rows.codes[1:] == rows.codes[:-1]
     gaps = (microseconds[1:] - microseconds[:-1])[same] / _DAY_US
     if not gaps.size:
@@ -239,7 +239,7 @@ def classify_stages(
             "at least one customer with two purchases (to learn gaps from)",
             v.described("only one-time buyers"),
         )
-    at_risk, churn = _lines(chosen, gaps, rows.codes[1:][same], rows.starts.size)
+    at_risk, churn = _lines(chosen, gaps, rows.codes[1:], same, rows.starts.size)
     instant = rows.instant.astype(np.int64)
     recency = (instant - rows.last.astype(np.int64)) / _DAY_US
     tenure = (instant - rows.first.astype(np.int64)) / _DAY_US
@@ -263,13 +263,18 @@ def classify_stages(
 
 
 def _lines(
-    rules: StageRules, gaps: NDArray[np.float64], owners: NDArray[np.int64], n: int
+    rules: StageRules,
+    gaps: NDArray[np.float64],
+    next_codes: NDArray[np.int64],
+    same: NDArray[np.bool_],
+    n: int,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """At-risk and churn lines per customer, in days since the last purchase."""
     if rules.method == "percentile":
         low, high = np.quantile(gaps, [rules.at_risk_percentile, rules.churn_percentile])
         return np.full(n, float(low)), np.full(n, float(high))
     own = np.full(n, float(np.median(gaps)))  # one-time buyers: the population's rhythm
+    owners = next_codes[same]  # only the rhythm method needs to know whose gap is whose
     order = np.lexsort((gaps, owners))
     sorted_gaps, sorted_owners = gaps[order], owners[order]
     starts = _groups.run_starts(sorted_owners)
