@@ -326,7 +326,9 @@ class StateMachine:
 
         Stages and events are looked up in a (stage x event) table, with guards
         evaluated over whole context columns. Refused records keep their stage
-        and are flagged in `is_allowed`; no error is raised for them.
+        and are flagged in `is_allowed`; no error is raised for them. A guard
+        whose field has no column in *context* refuses, as `fire` does with a
+        missing field.
 
         Args:
             stages: Current stage per record.
@@ -334,8 +336,8 @@ class StateMachine:
             context: Columns the guards read, one value per record.
 
         Raises:
-            InvalidInputError: If lengths differ, or a stage is unknown (with
-                its first index and count).
+            InvalidInputError: If lengths differ, or a stage or event is unknown
+                to the machine (with its first index and count).
 
         Examples:
             >>> from crmkit.lifecycle import CUSTOMER_LIFECYCLE
@@ -364,7 +366,14 @@ class StateMachine:
                 current,
                 stage_code < 0,
             )
-        event_code = _codes(fired, self.events)  # -1: an event the machine does not know
+        event_code = _codes(fired, self.events)
+        if (event_code < 0).any():  # a typo would otherwise refuse every record silently
+            v.fail_rows(
+                "events",
+                "events of the machine (" + ", ".join(self.events) + ")",
+                fired,
+                event_code < 0,
+            )
         table, guarded = self._table()
         cell = stage_code * (len(self.events) + 1) + (event_code % (len(self.events) + 1))
         target = table.ravel()[cell]
@@ -469,15 +478,16 @@ def _problems(machine: StateMachine) -> list[str]:
         for s in stages
         if s not in _reachable(machine)
     ]
-    for what, mapping in (("probabilities", machine.probabilities),):
-        problems += [
-            f"{what} names {s!r}, which is not a stage" for s in mapping if s not in known
-        ]
-        problems += [
-            f"probability of {s!r} must be in [0, 1]; got {p!r}"
-            for s, p in mapping.items()
-            if not (isinstance(p, (int, float)) and 0.0 <= float(p) <= 1.0)
-        ]
+    problems += [
+        f"probabilities names {s!r}, which is not a stage"
+        for s in machine.probabilities
+        if s not in known
+    ]
+    problems += [
+        f"probability of {s!r} must be a number in [0, 1]; got {p!r}"
+        for s, p in machine.probabilities.items()
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= float(p) <= 1.0
+    ]
     for what, labels in (
         ("phases", machine.phases),
         ("forecast_categories", machine.forecast_categories),

@@ -57,8 +57,8 @@ class StageRules:
             since their last purchase exceed the `at_risk_percentile`
             (`churn_percentile`) of all inter-purchase gaps in the population.
             `"rhythm"`: once they exceed `at_risk_factor` (`churn_factor`)
-            times the customer's own median gap; one-time buyers use the
-            population's median gap.
+            times the customer's own median gap (at least one day); one-time
+            buyers use the population's median gap.
         new_days: A customer whose first purchase is at most this many days
             old (and who is not at risk) is new.
         at_risk_percentile: Population gap quantile for at risk, in (0, 1).
@@ -281,7 +281,8 @@ def _lines(
     lengths = _groups.run_lengths(starts, sorted_gaps.size)
     lower = sorted_gaps[starts + (lengths - 1) // 2]
     upper = sorted_gaps[starts + lengths // 2]
-    own[sorted_owners[starts]] = (lower + upper) / 2
+    # At least a day: two orders minutes apart are one shopping trip, not a rhythm.
+    own[sorted_owners[starts]] = np.maximum((lower + upper) / 2, 1.0)
     return rules.at_risk_factor * own, rules.churn_factor * own
 
 
@@ -349,6 +350,9 @@ def churn_risk(stages: StageResult, *, tiers: tuple[float, float] = (0.5, 0.8)) 
     The score is the days since the last purchase over the customer's churn
     line, capped at 1. Below `tiers[0]` the tier is low, below `tiers[1]`
     medium, then high; customers already past their churn line are churned.
+    The tiers measure progress towards the churn line only, so a customer just
+    past the (earlier) at-risk line can still be "low": with the default
+    percentile rules the at-risk line sits at about a third of the churn line.
     (Scores from a fitted P(alive) come with the CLV models.)
 
     Args:
@@ -470,14 +474,14 @@ class InterventionMatrix:
         """
         v.check_str("value_tier", value_tier)
         v.check_str("risk_tier", risk_tier)
-        for cell in self.cells:
-            if cell.value_tier == value_tier and cell.risk_tier == risk_tier:
-                return cell.action
-        v.fail(
-            "value_tier",
-            f"a cell of the matrix (values {', '.join(self.value_tiers)}; "
-            f"risks {', '.join(self.risk_tiers)})",
-            (value_tier, risk_tier),
+        if value_tier not in self.value_tiers:
+            tiers = ", ".join(self.value_tiers)
+            v.fail("value_tier", f"a value tier of the matrix ({tiers})", value_tier)
+        if risk_tier not in self.risk_tiers:
+            tiers = ", ".join(self.risk_tiers)
+            v.fail("risk_tier", f"a risk tier of the matrix ({tiers})", risk_tier)
+        return next(
+            c.action for c in self.cells if (c.value_tier, c.risk_tier) == (value_tier, risk_tier)
         )
 
 
