@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -68,8 +69,9 @@ def _transitions(value: Iterable[Transition]) -> tuple[Transition, ...]:
     return tuple(value)
 
 
-def _mapping(value: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {} if value is None else dict(value)
+def _mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    # Read-only: the stock machines are shared, so nobody may edit their tables in place.
+    return MappingProxyType({} if value is None else dict(value))
 
 
 @frozen(kw_only=True)
@@ -196,9 +198,9 @@ class StateMachine:
     terminal: tuple[str, ...] = field(default=(), converter=_names)
     forward_only: bool = field(default=False)
     reset_event: str | None = field(default=None)
-    probabilities: dict[str, float] = field(factory=dict, converter=_mapping)
-    phases: dict[str, str] = field(factory=dict, converter=_mapping)
-    forecast_categories: dict[str, str] = field(factory=dict, converter=_mapping)
+    probabilities: Mapping[str, float] = field(factory=dict, converter=_mapping, hash=False)
+    phases: Mapping[str, str] = field(factory=dict, converter=_mapping, hash=False)
+    forecast_categories: Mapping[str, str] = field(factory=dict, converter=_mapping, hash=False)
 
     def __attrs_post_init__(self) -> None:
         problems = _problems(self)
@@ -357,7 +359,9 @@ class StateMachine:
             for name, values in ({} if context is None else dict(context)).items()
         }
         if columns:
-            v.same_length(stages=current, **columns)
+            # A dict, not keywords: a context column may be called "stages".
+            named = {(f"context[{k!r}]" if k == "stages" else k): a for k, a in columns.items()}
+            v.same_length(**{"stages": current, **named})
         stage_code = _codes(current, self.stages)
         if (stage_code < 0).any():
             v.fail_rows(
@@ -436,8 +440,36 @@ class StateMachine:
         return stage
 
 
+def _shape_problems(machine: StateMachine) -> list[str]:
+    """Items of the wrong kind: the rest of the checks cannot read such a machine."""
+    names = [*machine.stages, machine.initial, *machine.terminal]
+    problems = [
+        f"stage names must be non-empty strings; got {s!r}"
+        for s in names
+        if not isinstance(s, str) or not s.strip()
+    ]
+    items: tuple[object, ...] = machine.transitions  # as built: check, do not trust
+    for index, t in enumerate(items):
+        if not isinstance(t, Transition):
+            problems.append(f"transitions[{index}] must be a Transition; got {t!r}")
+            continue
+        if not isinstance(t.event, str) or not t.event.strip():
+            problems.append(
+                f"transition {index}: event must be a non-empty string; got {t.event!r}"
+            )
+        guard: tuple[object, ...] = t.guard
+        problems += [
+            f"transition {index} ({t.event!r}): guard item {c!r} must be a Condition"
+            for c in guard
+            if not isinstance(c, Condition)
+        ]
+    return problems
+
+
 def _problems(machine: StateMachine) -> list[str]:
-    problems: list[str] = []
+    problems = _shape_problems(machine)
+    if problems:
+        return problems
     stages = machine.stages
     if not isinstance(machine.name, str) or not machine.name.strip():
         problems.append(f"'name' must be a non-empty string; got {machine.name!r}")

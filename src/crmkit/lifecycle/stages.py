@@ -239,7 +239,10 @@ def classify_stages(
             "at least one customer with two purchases (to learn gaps from)",
             v.described("only one-time buyers"),
         )
-    at_risk, churn = _lines(chosen, gaps, rows.codes[1:], same, rows.starts.size)
+    # Owner of each gap by position among the customers present up to as_of (the
+    # codes number every customer of the log, including those first seen later).
+    position = np.repeat(np.arange(rows.starts.size), rows.lengths)
+    at_risk, churn = _lines(chosen, gaps, position[1:], same, rows.starts.size)
     instant = rows.instant.astype(np.int64)
     recency = (instant - rows.last.astype(np.int64)) / _DAY_US
     tenure = (instant - rows.first.astype(np.int64)) / _DAY_US
@@ -273,7 +276,8 @@ def _lines(
     if rules.method == "percentile":
         low, high = np.quantile(gaps, [rules.at_risk_percentile, rules.churn_percentile])
         return np.full(n, float(low)), np.full(n, float(high))
-    own = np.full(n, float(np.median(gaps)))  # one-time buyers: the population's rhythm
+    # One-time buyers: the population's rhythm (floored at a day, as below).
+    own = np.full(n, max(float(np.median(gaps)), 1.0))
     owners = next_codes[same]  # only the rhythm method needs to know whose gap is whose
     order = np.lexsort((gaps, owners))
     sorted_gaps, sorted_owners = gaps[order], owners[order]
@@ -383,7 +387,12 @@ def churn_risk(stages: StageResult, *, tiers: tuple[float, float] = (0.5, 0.8)) 
     high = v.check_open_interval("tiers", tiers[1], 0.0, 1.0)
     if high <= low:
         v.fail("tiers", "two increasing cut-offs", tuple(tiers))
-    score = np.minimum(stages.recency_days / stages.churn_days, 1.0)
+    # A churn line of 0 days (everyone bought twice at once): any silence is past it.
+    past = np.where(stages.recency_days > 0, 1.0, 0.0)
+    ratio = np.divide(
+        stages.recency_days, stages.churn_days, out=past, where=stages.churn_days > 0
+    )
+    score = np.minimum(ratio, 1.0)
     tier = np.searchsorted(np.array([low, high]), score, side="right")
     tier[stages.recency_days > stages.churn_days] = _RISK_TIERS.index("churned")
     counts = np.bincount(tier, minlength=len(_RISK_TIERS))
@@ -437,7 +446,7 @@ class InterventionMatrix:
     cells: tuple[InterventionCell, ...] = field(converter=_cells)
 
     def __attrs_post_init__(self) -> None:
-        problems = []
+        problems = [] if self.cells else ["cells must not be empty"]
         pairs = [(c.value_tier, c.risk_tier) for c in self.cells]
         repeated = sorted({p for p in pairs if pairs.count(p) > 1})
         problems += [f"cell {p!r} is given more than once" for p in repeated]
@@ -448,7 +457,7 @@ class InterventionMatrix:
         problems += [
             f"cell {(c.value_tier, c.risk_tier)!r} has an empty action"
             for c in self.cells
-            if not str(c.action).strip()
+            if not isinstance(c.action, str) or not c.action.strip()
         ]
         if problems:
             msg = "invalid InterventionMatrix"
