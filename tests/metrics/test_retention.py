@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -13,6 +12,7 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.assertions import refused
 
 from crmkit import Transactions
 from crmkit.errors import InvalidInputError, InvalidTypeError
@@ -86,15 +86,6 @@ def four_months() -> Transactions:
 def empty_log() -> Transactions:
     """No rows at all."""
     return Transactions.from_arrays(customer_id=[], at=np.array([], "datetime64[us]"), amount=[])
-
-
-def refused(
-    call: Callable[..., Any], kwargs: dict[str, Any], error: type[Exception], match: str
-) -> None:
-    """Assert that `call(**kwargs)` raises *error* matching *match*, naming the argument."""
-    with pytest.raises(error, match=match) as info:
-        call(**kwargs)
-    assert match.split("'")[1] == info.value.argument  # type: ignore[attr-defined]
 
 
 @st.composite

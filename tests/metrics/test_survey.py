@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -12,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
+from tests.assertions import refused
 
 from crmkit.errors import InvalidInputError, InvalidTypeError
 from crmkit.metrics import (
@@ -44,15 +44,6 @@ ratings_0_10 = st.lists(st.integers(0, 10), min_size=1, max_size=60)
 """Valid NPS answers."""
 
 confidences = st.floats(0.5, 0.999)
-
-
-def refused(
-    call: Callable[..., Any], kwargs: dict[str, Any], error: type[Exception], match: str
-) -> None:
-    """Assert that `call(**kwargs)` raises *error* matching *match*, naming the argument."""
-    with pytest.raises(error, match=match) as info:
-        call(**kwargs)
-    assert match.split("'")[1] == info.value.argument  # type: ignore[attr-defined]
 
 
 # --- net_promoter_score -------------------------------------------------------------------

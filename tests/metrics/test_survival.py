@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -11,6 +10,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.assertions import refused
 
 from crmkit import Transactions
 from crmkit.errors import InvalidInputError, InvalidTypeError
@@ -21,15 +21,6 @@ OBSERVED = [1, 1, 0, 1, 0, 1, 1, 0]
 """The docstring example: eight customers, five churned, three censored."""
 
 SHANGHAI = timezone(timedelta(hours=8))
-
-
-def refused(
-    call: Callable[..., Any], kwargs: dict[str, Any], error: type[Exception], match: str
-) -> None:
-    """Assert that `call(**kwargs)` raises *error* matching *match*, naming the argument."""
-    with pytest.raises(error, match=match) as info:
-        call(**kwargs)
-    assert match.split("'")[1] == info.value.argument  # type: ignore[attr-defined]
 
 
 def product_limit(
