@@ -46,19 +46,30 @@ class FireInputs(NamedTuple):
     stages: NDArray[np.str_]  # a stage of CUSTOMER_LIFECYCLE per record, uniform
     events: NDArray[np.str_]  # an event of CUSTOMER_LIFECYCLE per record, uniform
     orders: NDArray[np.int64]  # the guard's context column
+    stage_codes: NDArray[np.int64]  # the same stages as positions in machine.stages
+    event_codes: NDArray[np.int64]  # the same events as positions in machine.events
 
 
 def setup_fire(size: int, rng: np.random.Generator) -> FireInputs:
     machine = CUSTOMER_LIFECYCLE
-    stages = np.asarray(machine.stages)[rng.integers(0, len(machine.stages), size=size)]
-    events = np.asarray(machine.events)[rng.integers(0, len(machine.events), size=size)]
+    stage_codes = rng.integers(0, len(machine.stages), size=size)
+    event_codes = rng.integers(0, len(machine.events), size=size)
+    stages = np.asarray(machine.stages)[stage_codes]
+    events = np.asarray(machine.events)[event_codes]
     orders = rng.integers(0, MAX_ORDERS + 1, size=size, dtype=np.int64)
-    return FireInputs(stages, events, orders)
+    return FireInputs(stages, events, orders, stage_codes, event_codes)
 
 
 def ours_fire(inputs: FireInputs) -> FireManyResult:
     return CUSTOMER_LIFECYCLE.fire_many(
         inputs.stages, inputs.events, context={"orders": inputs.orders}
+    )
+
+
+def ours_fire_codes(inputs: FireInputs) -> FireManyResult:
+    # An app that stores stages as small integer codes hands them over as they are.
+    return CUSTOMER_LIFECYCLE.fire_many(
+        inputs.stage_codes, inputs.event_codes, context={"orders": inputs.orders}
     )
 
 
@@ -202,6 +213,16 @@ CASES = (
         check=check_fire,
         note="per-record loop: CUSTOMER_LIFECYCLE.fire(stage, event, context={'orders': n}) "
         "per pair, keeping the stage on TransitionNotAllowedError; full size, no subsampling",
+    ),
+    Case(
+        name="fire_many_codes_loop",
+        size=PAIRS,
+        setup=setup_fire,
+        ours=ours_fire_codes,
+        baseline=baseline_fire,
+        check=check_fire,
+        note="as fire_many_loop, but crmkit gets the stages and events as integer codes "
+        "(positions in the machine), as an app storing codes would; the loop uses names",
     ),
     Case(
         name="classify_stages_loop",

@@ -1079,3 +1079,45 @@ class TestToMermaid:
         assert not any(
             line.endswith("--> [*]") for line in MARKETING_STAGES.to_mermaid().splitlines()
         )
+
+
+class TestFireManyCodes:
+    def test_codes_give_the_same_result_as_names(self) -> None:
+        """Positions in `stages` and `events` stand for the names: active (2) on
+        become_loyal (2) with 7 orders goes to loyal (3); won has no way out."""
+        names = CUSTOMER_LIFECYCLE.fire_many(
+            ["active", "prospect"], ["become_loyal", "churn"], context={"orders": [7, 0]}
+        )
+        codes = CUSTOMER_LIFECYCLE.fire_many([2, 0], [2, 5], context={"orders": [7, 0]})
+
+        assert names.stage.tolist() == codes.stage.tolist()
+        assert names.is_allowed.tolist() == codes.is_allowed.tolist()
+        assert [3, 0] == codes.stage_code.tolist()
+
+    @pytest.mark.parametrize(
+        ("stages", "events", "match"),
+        [
+            (
+                [0, 7],
+                [0, 0],
+                r"'stages' must be codes 0 to 6 of the stages of the machine, or their",
+            ),
+            ([0, -1], [0, 0], r"'stages'.*-1 at index 1"),
+            (
+                [0, 0],
+                [0, 9],
+                r"'events' must be codes 0 to 6 of the events of the machine.*9 at index 1",
+            ),
+        ],
+    )
+    def test_out_of_range_codes_are_refused(
+        self, stages: list[int], events: list[int], match: str
+    ) -> None:
+        """A code outside the machine is an error with its first index, not a silent refusal."""
+        with pytest.raises(InvalidInputError, match=match):
+            CUSTOMER_LIFECYCLE.fire_many(stages, events)
+
+    def test_float_labels_are_a_type_error(self) -> None:
+        """Stages must be names or integer codes."""
+        with pytest.raises(InvalidTypeError, match=r"'stages' must be names or integer codes"):
+            CUSTOMER_LIFECYCLE.fire_many([1.5], [0])

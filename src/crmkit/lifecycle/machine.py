@@ -130,6 +130,7 @@ class FireManyResult:
 
     Attributes:
         stage: The new stage per record (the old one where refused).
+        stage_code: The same as positions in the machine's `stages`.
         is_allowed: Whether each record's event fired.
 
     Examples:
@@ -140,6 +141,7 @@ class FireManyResult:
     """
 
     stage: NDArray[np.str_] = array_field()
+    stage_code: NDArray[np.int64] = array_field()
     is_allowed: NDArray[np.bool_] = array_field()
 
     def __repr__(self) -> str:
@@ -333,8 +335,10 @@ class StateMachine:
         missing field.
 
         Args:
-            stages: Current stage per record.
-            events: Event per record.
+            stages: Current stage per record: names, or integer codes (positions
+                in `stages`), as an app may store them; codes skip every
+                string comparison and are the fastest input.
+            events: Event per record: names, or codes (positions in `events`).
             context: Columns the guards read, one value per record.
 
         Raises:
@@ -348,10 +352,12 @@ class StateMachine:
             ...     context={"orders": [7, 2]})
             >>> r.stage.tolist(), r.is_allowed.tolist()
             (['loyal', 'active'], [True, False])
+            >>> CUSTOMER_LIFECYCLE.fire_many([0, 2], [0, 0]).stage_code.tolist()  # codes
+            [1, 2]
         """
-        current = v.one_dimensional("stages", stages).astype(np.str_)
-        fired = v.one_dimensional("events", events).astype(np.str_)
-        v.same_length(stages=current, events=fired)
+        stage_code = _label_codes("stages", stages, self.stages, "stages of the machine")
+        event_code = _label_codes("events", events, self.events, "events of the machine")
+        v.same_length(stages=stage_code, events=event_code)
         if context is not None and not isinstance(context, Mapping):
             v.fail_type("context", "a mapping from field name to array", context)
         columns = {
@@ -361,32 +367,18 @@ class StateMachine:
         if columns:
             # A dict, not keywords: a context column may be called "stages".
             named = {(f"context[{k!r}]" if k == "stages" else k): a for k, a in columns.items()}
-            v.same_length(**{"stages": current, **named})
-        stage_code = _codes(current, self.stages)
-        if (stage_code < 0).any():
-            v.fail_rows(
-                "stages",
-                "stages of the machine (" + ", ".join(self.stages) + ")",
-                current,
-                stage_code < 0,
-            )
-        event_code = _codes(fired, self.events)
-        if (event_code < 0).any():  # a typo would otherwise refuse every record silently
-            v.fail_rows(
-                "events",
-                "events of the machine (" + ", ".join(self.events) + ")",
-                fired,
-                event_code < 0,
-            )
+            v.same_length(**{"stages": stage_code, **named})
         table, guarded = self._table()
-        cell = stage_code * (len(self.events) + 1) + (event_code % (len(self.events) + 1))
+        cell = stage_code * (len(self.events) + 1) + event_code
         target = table.ravel()[cell]
         for index, candidates in guarded.items():  # a loop over guarded cells, not records
             rows = np.flatnonzero(cell == index)
             target[rows] = _guarded_targets(candidates, rows, columns, self.stages)
         is_allowed = target >= 0
         target = np.where(is_allowed, target, stage_code)
-        return FireManyResult(stage=np.asarray(self.stages)[target], is_allowed=is_allowed)
+        return FireManyResult(
+            stage=np.asarray(self.stages)[target], stage_code=target, is_allowed=is_allowed
+        )
 
     def _table(self) -> tuple[NDArray[np.int64], dict[int, list[Transition]]]:
         """Target per (stage, event) cell (-1: not allowed), and the cells guards decide.
@@ -538,6 +530,31 @@ def _reachable(machine: StateMachine) -> set[str]:
                 seen.add(t.target)
                 frontier.append(t.target)
     return seen
+
+
+def _label_codes(
+    argument: str, values: ArrayLike, names: Sequence[str], what: str
+) -> NDArray[np.int64]:
+    """Positions in *names* from names or from integer codes, refusing unknown ones."""
+    raw = v.one_dimensional(argument, values)
+    if not raw.size:  # an empty list arrives as float64: no records, nothing to check
+        return np.zeros(0, dtype=np.int64)
+    if raw.dtype.kind in "iu":  # already codes: no string comparisons at all
+        codes = raw.astype(np.int64)
+        allowed = f"codes 0 to {len(names) - 1} of the {what}, or their names"
+    elif raw.dtype.kind in "UTO":
+        codes = _codes(raw.astype(np.str_), names)
+        allowed = f"{what} ({', '.join(names)})"
+    else:
+        v.fail_type(
+            argument,
+            f"names or integer codes of the {what}",
+            v.described(f"an array of dtype {raw.dtype}"),
+        )
+    bad = (codes < 0) | (codes >= len(names))
+    if bad.any():  # a typo would otherwise refuse every record silently
+        v.fail_rows(argument, allowed, raw, bad)
+    return codes
 
 
 def _codes(values: NDArray[np.str_], names: Sequence[str]) -> NDArray[np.int64]:
