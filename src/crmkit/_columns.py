@@ -121,14 +121,15 @@ def _float_or_nan(text: str) -> float:
         return float("nan")
 
 
-def positions(argument: str, values: NDArray[Any], names: Any, what: str) -> NDArray[np.intp]:
-    """Position of each value in *names*, refusing values not among them (index and count)."""
-    known_names = np.asarray(names)
-    order = np.argsort(known_names)
-    ordered = known_names[order]
-    position = np.minimum(np.searchsorted(ordered, values), ordered.size - 1)
-    known = ordered[position] == values
-    if not known.all():
-        v.fail_rows(argument, f"{what} ({', '.join(map(str, names))})", values, ~known)
-    found: NDArray[np.intp] = order[position]
-    return found
+def positions(argument: str, values: NDArray[Any], names: Any, what: str) -> NDArray[np.int64]:
+    """Position of each value in *names* (a handful of labels), refusing others (index, count).
+
+    One comparison per name: for the few labels of a machine or matrix this beats
+    sorting or hashing the values.
+    """
+    codes = np.full(values.size, -1, dtype=np.int64)
+    for index, name in enumerate(names):
+        codes[values == name] = index
+    if (codes < 0).any():
+        v.fail_rows(argument, f"{what} ({', '.join(map(str, names))})", values, codes < 0)
+    return codes

@@ -34,8 +34,12 @@ def distinct(values: NDArray[Any]) -> NDArray[Any]:
     numpy >= 2.3 answers a plain `np.unique` with a hash table that is many times
     slower than a sort for millions of distinct values.
     """
-    ordered = np.sort(values)
-    return ordered[run_starts(ordered)] if ordered.size else ordered
+    return distinct_sorted(np.sort(values))
+
+
+def distinct_sorted(values: NDArray[Any]) -> NDArray[Any]:
+    """The distinct values of an already sorted array: the starts of its runs."""
+    return values[run_starts(values)] if values.size else values
 
 
 def run_lengths(starts: NDArray[np.intp], n_rows: int) -> NDArray[np.int64]:

@@ -325,6 +325,16 @@ def listed(argument: str, values: Any) -> list[Any]:
     return list(values)
 
 
+def ids_for(ids: Any, n: int, *, per: str) -> NDArray[Any]:
+    """Ids given for n items (or positions 0..n-1 when None), refusing a wrong count."""
+    if ids is None:
+        return np.arange(n)
+    labels = one_dimensional("ids", ids)
+    if labels.size != n:
+        fail("ids", f"one id per {per} ({n})", described(f"{labels.size} ids"))
+    return labels
+
+
 def same_length(**arrays: NDArray[Any]) -> int:
     """Return the common length of the arrays, or raise naming the odd one out."""
     lengths = {name: int(array.shape[0]) for name, array in arrays.items()}

@@ -338,9 +338,7 @@ def apply_rules(features: Any, rule_set: RuleSet, *, ids: Any = None) -> RuleRes
     names = rule_set.labels
     counts = np.bincount(labels, minlength=len(names))
     given = ids if ids is not None else columns.get("customer_id")
-    labelled = np.arange(n) if given is None else v.one_dimensional("ids", given)
-    if labelled.size != n:
-        v.fail("ids", f"one id per customer ({n})", v.described(f"{labelled.size} ids"))
+    labelled = v.ids_for(given, n, per="customer")
     return RuleResult(
         ids=labelled,
         label=np.asarray(names, dtype=np.str_)[labels],

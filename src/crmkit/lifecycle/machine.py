@@ -20,7 +20,7 @@ import numpy as np
 from attrs import field, frozen
 from numpy.typing import ArrayLike, NDArray
 
-from crmkit import _frames
+from crmkit import _columns, _frames
 from crmkit import _validation as v
 from crmkit._fields import array_field
 from crmkit._frames import Backend
@@ -539,29 +539,20 @@ def _label_codes(
     raw = v.one_dimensional(argument, values)
     if not raw.size:  # an empty list arrives as float64: no records, nothing to check
         return np.zeros(0, dtype=np.int64)
-    if raw.dtype.kind in "iu":  # already codes: no string comparisons at all
-        codes = raw.astype(np.int64)
-        allowed = f"codes 0 to {len(names) - 1} of the {what}, or their names"
-    elif raw.dtype.kind in "UTO":
-        codes = _codes(raw.astype(np.str_), names)
-        allowed = f"{what} ({', '.join(names)})"
-    else:
+    if raw.dtype.kind in "UTO":
+        return _columns.positions(argument, raw.astype(np.str_), names, what)
+    if raw.dtype.kind not in "iu":
         v.fail_type(
             argument,
             f"names or integer codes of the {what}",
             v.described(f"an array of dtype {raw.dtype}"),
         )
+    codes = raw.astype(np.int64)  # already codes: no string comparisons at all
     bad = (codes < 0) | (codes >= len(names))
     if bad.any():  # a typo would otherwise refuse every record silently
-        v.fail_rows(argument, allowed, raw, bad)
-    return codes
-
-
-def _codes(values: NDArray[np.str_], names: Sequence[str]) -> NDArray[np.int64]:
-    """Position of each value in *names*, -1 if absent: one comparison per name (few)."""
-    codes = np.full(values.size, -1, dtype=np.int64)
-    for index, name in enumerate(names):
-        codes[values == name] = index
+        v.fail_rows(
+            argument, f"codes 0 to {len(names) - 1} of the {what}, or their names", raw, bad
+        )
     return codes
 
 

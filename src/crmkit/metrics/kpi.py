@@ -226,7 +226,7 @@ class _YearWindow:
     def buyers(self, rows: Any) -> Any:
         """Customer codes with at least one of the given rows."""
         codes = self.txns.customer_index[rows]  # sorted, as Transactions rows are
-        return codes[_groups.run_starts(codes)] if codes.size else codes
+        return _groups.distinct_sorted(codes)
 
 
 def _acquisition(

@@ -493,7 +493,7 @@ def cohort_retention(
         # Rows are sorted by customer, then time: the keys are already in order, so
         # their distinct values are the starts of their runs (no sort, no hashing).
         key = customer * n + offset
-        pairs = key[_groups.run_starts(key)]
+        pairs = _groups.distinct_sorted(key)
         if mode == "unbounded":
             latest = np.maximum.reduceat(pairs % n, _groups.run_starts(pairs // n))
             at_latest = np.bincount(cohort_of_customer * n + latest, minlength=n * n)

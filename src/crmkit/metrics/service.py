@@ -681,9 +681,9 @@ def repeat_contact_rate(
         within_days=days,
         as_of=moment,
         n_contacts=n_contacts,
-        n_customers=_distinct_count(sorted_codes),
+        n_customers=int(_groups.distinct_sorted(sorted_codes).size),
         n_repeat_contacts=n_repeats,
-        n_repeat_customers=_distinct_count(sorted_codes[1:][close]),
+        n_repeat_customers=int(_groups.distinct_sorted(sorted_codes[1:][close]).size),
         n_pending=n_pending,
         n_excluded=n - n_contacts,
         customer_id=labels[codes],
@@ -692,8 +692,3 @@ def repeat_contact_rate(
         is_repeat=is_repeat,
         is_pending=is_pending,
     )
-
-
-def _distinct_count(sorted_codes: NDArray[Any]) -> int:
-    # Sorted input: count run starts (np.unique hashes slowly in numpy >= 2.3).
-    return int(_groups.run_starts(sorted_codes).size) if sorted_codes.size else 0

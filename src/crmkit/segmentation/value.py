@@ -49,15 +49,6 @@ def _non_negative(argument: str, values: ArrayLike) -> NDArray[np.float64]:
     return v.float_array(argument, values, low=0.0)
 
 
-def _ids(ids: ArrayLike | None, n: int) -> NDArray[Any]:
-    if ids is None:
-        return np.arange(n)
-    labels = v.one_dimensional("ids", ids)
-    if labels.size != n:
-        v.fail("ids", f"one id per value ({n})", v.described(f"{labels.size} ids"))
-    return labels
-
-
 # --- Gini and Lorenz -----------------------------------------------------------------------
 
 
@@ -258,7 +249,7 @@ def pareto_abc(
     """
     x = _non_negative("values", values)
     cut_a, cut_b = _check_cuts(cuts)
-    labels = _ids(ids, x.size)
+    labels = v.ids_for(ids, per="value", n=x.size)
     total = float(x.sum())
     if total == 0.0:
         v.fail("values", "at least one positive value", v.described("all zeros"))
@@ -393,7 +384,7 @@ def value_matrix(
     now = v.float_array("current", current)
     later = v.float_array("potential", potential)
     v.same_length(current=now, potential=later)
-    labels = _ids(ids, now.size)
+    labels = v.ids_for(ids, per="value", n=now.size)
     chosen = _quadrant_names(names)
     if isinstance(split, str):
         v.check_choice("split", split, ("median",))
@@ -551,7 +542,7 @@ def kmeans_segments(
     starts = v.check_int("n_init", n_init, low=1)
     iterations = v.check_int("n_iter", n_iter, low=1)
     rng = v.random_generator("seed", seed)
-    labels_given = _ids(ids, data.shape[0])
+    labels_given = v.ids_for(ids, per="value", n=data.shape[0])
     distinct = np.unique(data, axis=0).shape[0]
     if clusters > distinct:
         v.fail("k", f"at most the number of distinct rows ({distinct})", clusters)
