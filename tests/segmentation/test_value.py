@@ -47,6 +47,7 @@ def gini_by_formula(values: list[float]) -> float:
     x = np.asarray(values, dtype=float)
     if x.sum() == 0:
         return 0.0
+    x = x / x.max()  # G is scale-invariant; this keeps a subnormal mean from underflowing to 0
     return float(np.abs(x[:, None] - x[None, :]).sum() / (2 * x.size**2 * x.mean()))
 
 
