@@ -63,6 +63,27 @@ from crmkit.metrics import (
     two_proportion_test,
     uplift_test,
 )
+from crmkit.metrics.clv import (
+    BgBbFit,
+    GammaGammaFit,
+    btyd_summary,
+    customer_lifetime_value,
+    evaluate_holdout,
+    fit_bg_bb,
+    fit_bg_nbd,
+    fit_gamma_gamma,
+    fit_modified_bg_nbd,
+    fit_pareto_nbd,
+    fit_shifted_beta_geometric,
+    plot_holdout,
+    plot_probability_alive,
+    simulate_bg_bb,
+    simulate_bg_nbd,
+    simulate_gamma_gamma,
+    simulate_modified_bg_nbd,
+    simulate_pareto_nbd,
+    simulate_shifted_beta_geometric,
+)
 from crmkit.models import Money, SurveyResponse
 from crmkit.rules import Condition, Rule, RuleSet, apply_rules
 from crmkit.segmentation import (
@@ -99,6 +120,7 @@ PUBLIC_MODULES = [
     "crmkit.lifecycle",
     "crmkit.loyalty",
     "crmkit.metrics",
+    "crmkit.metrics.clv",
     "crmkit.funnel",
 ]
 
@@ -116,14 +138,20 @@ def public_objects() -> Iterator[tuple[str, Any]]:
 
 
 def public_methods(cls: type) -> Iterator[tuple[str, Callable[..., Any]]]:
-    """Public functions and classmethods defined on a crmkit class (not properties)."""
-    for name, attribute in vars(cls).items():
-        if name.startswith("_"):
+    """Public functions and classmethods of a crmkit class, inherited ones included
+    (not properties)."""
+    seen: set[str] = set()
+    for klass in cls.__mro__:
+        if not klass.__module__.startswith("crmkit"):
             continue
-        if isinstance(attribute, classmethod | staticmethod):
-            yield name, attribute.__func__
-        elif inspect.isfunction(attribute):
-            yield name, attribute
+        for name, attribute in vars(klass).items():
+            if name.startswith("_") or name in seen:
+                continue
+            seen.add(name)
+            if isinstance(attribute, classmethod | staticmethod):
+                yield name, attribute.__func__
+            elif inspect.isfunction(attribute):
+                yield name, attribute
 
 
 def public_callables() -> Iterator[tuple[str, Callable[..., Any]]]:
@@ -633,6 +661,200 @@ VALID_CALLS.update(
         "InterventionResult.to_frame": (
             intervention_plan(["high"], ["low"]).to_frame,
             {"backend": "pandas"},
+        ),
+    }
+)
+
+# --- crmkit.metrics.clv ----------------------------------------------------------------------
+
+_HISTORY = {"frequency": [0, 2, 1], "recency": [0.0, 5.0, 3.0], "T": [10.0, 10.0, 8.0]}
+_FIT_DATA = simulate_pareto_nbd(
+    {"r": 0.55, "alpha": 10.6, "s": 0.6, "beta": 11.7}, n_customers=300, T=39, seed=1
+)
+_FIT_ARGS = {
+    "frequency": _FIT_DATA.frequency,
+    "recency": _FIT_DATA.recency,
+    "T": _FIT_DATA.T,
+    "weights": None,
+    "period": "W",
+    "max_iter": 500,
+}
+_BG_NBD = fit_bg_nbd(**_FIT_ARGS)
+_SPEND_X = [1, 2, 3] * 50
+_SPEND_M = simulate_gamma_gamma({"p": 6.0, "q": 4.0, "gamma": 15.0}, frequency=_SPEND_X, seed=2)
+_SPEND = fit_gamma_gamma(_SPEND_X, _SPEND_M)
+_BB_SAMPLE = simulate_bg_bb(
+    {"alpha": 1.2, "beta": 0.75, "gamma": 0.66, "delta": 2.8}, n_customers=500, n_periods=6, seed=4
+)
+_BB_DATA = {"frequency": [0, 1, 2, 3], "recency": [0, 2, 3, 6], "n_periods": [6, 6, 6, 6]}
+_BB = fit_bg_bb(_BB_SAMPLE.frequency, _BB_SAMPLE.recency, _BB_SAMPLE.n_periods)
+_SBG = fit_shifted_beta_geometric([1000, 869, 743, 653, 593, 551, 517, 491])
+_CLV_SUMMARY = btyd_summary(
+    _TXNS_WITH_REPEAT,
+    calibration_end=date(2025, 3, 1),
+    observation_end=date(2025, 4, 1),
+    period="W",
+)
+_PARAMS = {
+    "BgNbdFit": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
+    "ModifiedBgNbdFit": {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.5},
+    "ParetoNbdFit": {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669},
+}
+_INTERVAL = {"confidence": 0.9, "method": "bootstrap", "n_draws": 20, "seed": 3}
+
+
+def _transaction_model_calls(name: str, fit: Any) -> dict[str, tuple[Callable[..., Any], Any]]:
+    return {
+        f"{name}.from_params": (type(fit).from_params, {**_PARAMS[name], "period": "D"}),
+        f"{name}.probability_alive": (fit.probability_alive, _HISTORY),
+        f"{name}.expected_purchases": (fit.expected_purchases, {"t": 4.0, **_HISTORY}),
+        f"{name}.expected_purchases_new_customer": (
+            fit.expected_purchases_new_customer,
+            {"t": [1.0, 2.0]},
+        ),
+        f"{name}.probability_of_purchases": (fit.probability_of_purchases, {"n": 1, "t": 4.0}),
+        f"{name}.expected_purchases_interval": (
+            fit.expected_purchases_interval,
+            {"t": 4.0, **_HISTORY, **_INTERVAL},
+        ),
+        f"{name}.parameter_intervals": (fit.parameter_intervals, {"confidence": 0.9}),
+    }
+
+
+VALID_CALLS.update(
+    {
+        "btyd_summary": (
+            btyd_summary,
+            {
+                "transactions": _TXNS_WITH_REPEAT,
+                "calibration_end": date(2025, 3, 1),
+                "observation_end": date(2025, 4, 1),
+                "period": "W",
+            },
+        ),
+        "BtydSummary.to_frame": (_CLV_SUMMARY.to_frame, {"backend": "pandas"}),
+        "fit_bg_nbd": (fit_bg_nbd, _FIT_ARGS),
+        "fit_modified_bg_nbd": (fit_modified_bg_nbd, _FIT_ARGS),
+        "fit_pareto_nbd": (fit_pareto_nbd, _FIT_ARGS),
+        **_transaction_model_calls("BgNbdFit", _BG_NBD),
+        **_transaction_model_calls("ModifiedBgNbdFit", fit_modified_bg_nbd(**_FIT_ARGS)),
+        **_transaction_model_calls("ParetoNbdFit", fit_pareto_nbd(**_FIT_ARGS)),
+        "fit_bg_bb": (
+            fit_bg_bb,
+            {
+                "frequency": _BB_SAMPLE.frequency,
+                "recency": _BB_SAMPLE.recency,
+                "n_periods": _BB_SAMPLE.n_periods,
+                "weights": None,
+                "period": None,
+                "max_iter": 500,
+            },
+        ),
+        "BgBbFit.from_params": (
+            BgBbFit.from_params,
+            {"alpha": 1.2, "beta": 0.75, "gamma": 0.66, "delta": 2.8, "period": None},
+        ),
+        "BgBbFit.probability_alive": (_BB.probability_alive, _BB_DATA),
+        "BgBbFit.expected_purchases": (_BB.expected_purchases, {"t": 2, **_BB_DATA}),
+        "BgBbFit.expected_purchases_new_customer": (
+            _BB.expected_purchases_new_customer,
+            {"t": 3},
+        ),
+        "BgBbFit.probability_of_purchases": (_BB.probability_of_purchases, {"n": 1, "t": 3}),
+        "BgBbFit.expected_purchases_interval": (
+            _BB.expected_purchases_interval,
+            {"t": 2, **_BB_DATA, **_INTERVAL},
+        ),
+        "BgBbFit.parameter_intervals": (_BB.parameter_intervals, {"confidence": 0.9}),
+        "fit_gamma_gamma": (
+            fit_gamma_gamma,
+            {
+                "frequency": _SPEND_X,
+                "monetary_value": _SPEND_M,
+                "weights": None,
+                "max_iter": 500,
+            },
+        ),
+        "GammaGammaFit.from_params": (
+            GammaGammaFit.from_params,
+            {"p": 6.25, "q": 3.74, "gamma": 15.44},
+        ),
+        "GammaGammaFit.conditional_expected_spend": (
+            _SPEND.conditional_expected_spend,
+            {"frequency": [0, 2], "monetary_value": [0.0, 20.0]},
+        ),
+        "GammaGammaFit.conditional_expected_spend_interval": (
+            _SPEND.conditional_expected_spend_interval,
+            {"frequency": [0, 2], "monetary_value": [0.0, 20.0], **_INTERVAL},
+        ),
+        "GammaGammaFit.parameter_intervals": (_SPEND.parameter_intervals, {"confidence": 0.9}),
+        "fit_shifted_beta_geometric": (
+            fit_shifted_beta_geometric,
+            {"survivors": [100, 80, 70, 65], "max_iter": 500},
+        ),
+        "ShiftedBetaGeometricFit.from_params": (
+            type(_SBG).from_params,
+            {"alpha": 0.668, "beta": 3.806},
+        ),
+        "ShiftedBetaGeometricFit.survival": (_SBG.survival, {"t": [1, 2]}),
+        "ShiftedBetaGeometricFit.retention_rate": (_SBG.retention_rate, {"t": [1, 2]}),
+        "ShiftedBetaGeometricFit.expected_lifetime": (_SBG.expected_lifetime, {}),
+        "ShiftedBetaGeometricFit.discounted_expected_lifetime": (
+            _SBG.discounted_expected_lifetime,
+            {"discount_rate": 0.1, "renewals": [0, 2]},
+        ),
+        "ShiftedBetaGeometricFit.parameter_intervals": (
+            _SBG.parameter_intervals,
+            {"confidence": 0.9},
+        ),
+        "customer_lifetime_value": (
+            customer_lifetime_value,
+            {
+                "transaction_fit": _BG_NBD,
+                "spend_fit": _SPEND,
+                **_HISTORY,
+                "monetary_value": [0.0, 20.0, 15.0],
+                "horizon": timedelta(days=28),
+                "discount_rate": 0.1,
+                "margin": 0.5,
+                **_INTERVAL,
+            },
+        ),
+        "evaluate_holdout": (
+            evaluate_holdout,
+            {"fit": _BG_NBD, "summary": _CLV_SUMMARY, "max_frequency": 3},
+        ),
+        "plot_holdout": (
+            plot_holdout,
+            {"evaluation": evaluate_holdout(_BG_NBD, _CLV_SUMMARY), "ax": None},
+        ),
+        "plot_probability_alive": (
+            plot_probability_alive,
+            {"fit": _BG_NBD, "T": 10.0, "max_frequency": 3, "ax": None},
+        ),
+        "simulate_bg_nbd": (
+            simulate_bg_nbd,
+            {"fit_or_params": _BG_NBD, "n_customers": 5, "T": 10.0, "seed": 1},
+        ),
+        "simulate_modified_bg_nbd": (
+            simulate_modified_bg_nbd,
+            {"fit_or_params": _PARAMS["ModifiedBgNbdFit"], "n_customers": 5, "T": 10.0, "seed": 1},
+        ),
+        "simulate_pareto_nbd": (
+            simulate_pareto_nbd,
+            {"fit_or_params": _PARAMS["ParetoNbdFit"], "n_customers": 5, "T": 10.0, "seed": 1},
+        ),
+        "simulate_bg_bb": (
+            simulate_bg_bb,
+            {"fit_or_params": _BB, "n_customers": 5, "n_periods": 4, "seed": 1},
+        ),
+        "simulate_gamma_gamma": (
+            simulate_gamma_gamma,
+            {"fit_or_params": _SPEND, "frequency": [0, 3], "seed": 1},
+        ),
+        "simulate_shifted_beta_geometric": (
+            simulate_shifted_beta_geometric,
+            {"fit_or_params": _SBG, "n_customers": 5, "n_periods": 3, "seed": 1},
         ),
     }
 )

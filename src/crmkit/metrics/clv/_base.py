@@ -80,8 +80,15 @@ class ModelFit:
     def parameter_intervals(self, confidence: float = 0.95) -> Mapping[str, tuple[float, float]]:
         """Confidence interval of each parameter, symmetric on the log scale.
 
-        The interval is exp(log p ± z SE(p) / p) (the delta method on the log
-        scale), so it never crosses zero.
+        The interval is p / k .. p * k with k = exp(z SE(p) / p) (the delta
+        method on the log scale), so it never crosses zero.
+
+        Examples:
+            >>> from crmkit.metrics.clv import fit_shifted_beta_geometric
+            >>> fit = fit_shifted_beta_geometric([1000, 869, 743, 653, 593, 551, 517, 491])
+            >>> low, high = fit.parameter_intervals(0.95)["alpha"]
+            >>> bool(low < fit.alpha < high)
+            True
         """
         errors = self._require_errors()
         level = v.check_open_interval("confidence", confidence, 0.0, 1.0)
@@ -140,11 +147,12 @@ class ModelFit:
         level = v.check_open_interval("confidence", confidence, 0.0, 1.0)
         v.check_choice("method", method, INTERVAL_METHODS)
         draws = v.check_int("n_draws", n_draws, low=10)
+        rng = v.random_generator("seed", seed)
         self._require_errors()
         if method == "bootstrap":
-            predictions = predict(self._parameter_draws(draws, seed))
+            predictions = predict(self._parameter_draws(draws, rng))
             tail = (1 - level) / 2 * 100
-            low, high = np.percentile(predictions, [tail, 100 - tail], axis=0)
+            low, high = np.percentile(predictions, [tail, 100 - tail], axis=0, method="nearest")
         else:
             low, high = delta_interval(
                 lambda theta: predict(dict(zip(self.PARAMETERS, np.exp(theta), strict=True))),
@@ -269,7 +277,14 @@ def known_params(period: Any, **params: float) -> dict[str, Any]:
     return values
 
 
-def fitted_params(names: tuple[str, ...], estimate: Any, n: int, period: Any) -> dict[str, Any]:
+def optional_period(period: Any) -> float | None:
+    """A fit's `period` argument in days, or None when not given."""
+    return None if period is None else period_days("period", period)
+
+
+def fitted_params(
+    names: tuple[str, ...], estimate: Any, n: int, days: float | None
+) -> dict[str, Any]:
     """Keyword arguments of a `<Model>Fit` from an optimiser estimate."""
     return {
         **dict(zip(names, estimate.values, strict=True)),
@@ -277,5 +292,5 @@ def fitted_params(names: tuple[str, ...], estimate: Any, n: int, period: Any) ->
         "n": n,
         "n_iter": estimate.n_iter,
         "covariance": estimate.covariance,
-        "period_days": None if period is None else period_days("period", period),
+        "period_days": days,
     }

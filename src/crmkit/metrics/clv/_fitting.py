@@ -31,6 +31,9 @@ Gradient = Callable[[FloatArray], FloatArray]
 # scale, and it keeps every exp() finite while the optimiser explores.
 _LOG_BOUND = 30.0
 _GRADIENT_STEP = 1e-6
+_RESTARTS = 3
+_LINE_SEARCH_FAILED = 2  # L-BFGS-B's status for ABNORMAL_TERMINATION_IN_LNSRCH
+_STATIONARY = 1e-6  # gradient of the mean log-likelihood per customer
 
 
 @frozen(kw_only=True)
@@ -85,14 +88,30 @@ def maximise(
                 slope = analytic(theta)
             return np.where(np.isfinite(slope), -slope / n_customers, 0.0)
 
-    result = optimize.minimize(
-        objective,
-        np.log(np.asarray(start, dtype=np.float64)),
-        jac=jacobian,
-        method="L-BFGS-B",
-        bounds=[(-_LOG_BOUND, _LOG_BOUND)] * len(names),
-        options={"maxiter": max_iter, "ftol": 1e-14, "gtol": 1e-9},
-    )
+    theta = np.log(np.asarray(start, dtype=np.float64))
+    n_iter = 0
+    for _ in range(_RESTARTS):
+        result = optimize.minimize(
+            objective,
+            theta,
+            jac=jacobian,
+            method="L-BFGS-B",
+            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * len(names),
+            options={"maxiter": max_iter - n_iter, "ftol": 1e-14, "gtol": 1e-9},
+        )
+        n_iter += int(result.nit)
+        # A line search that cannot improve a numerical gradient near the optimum
+        # ends "abnormally"; restarting from there rebuilds the Hessian estimate.
+        if result.success or result.status != _LINE_SEARCH_FAILED or n_iter >= max_iter:
+            break
+        theta = result.x
+    if (
+        not result.success
+        and result.status == _LINE_SEARCH_FAILED
+        and _is_stationary(objective, result.x)
+    ):
+        result.success = True
+    result.nit = n_iter
     if not result.success or not math.isfinite(result.fun):
         message = f"{model} fit did not converge after {result.nit} iterations: {result.message}"
         raise ConvergenceError(message, n_iter=int(result.nit), reason=str(result.message))
@@ -103,6 +122,12 @@ def maximise(
         covariance=_covariance(model, log_likelihood, gradient, theta, names),
         n_iter=int(result.nit),
     )
+
+
+def _is_stationary(objective: Callable[[FloatArray], float], theta: FloatArray) -> bool:
+    """True if the central-difference gradient of the objective is ~0 at theta."""
+    slope = optimize.approx_fprime(theta, objective, 1e-7)
+    return bool(np.all(np.abs(slope) < _STATIONARY))
 
 
 def _covariance(

@@ -31,38 +31,38 @@ _CHUNK = 4096
 
 
 def log_hyp2f1_one(
-    b: FloatArray, c: FloatArray, z: FloatArray, one_minus_z: FloatArray
+    b: FloatArray, c: FloatArray, z: FloatArray, one_minus_z: FloatArray, gap: FloatArray
 ) -> FloatArray:
     """Log 2F1(1, b; c; z) elementwise, for 0 < b < c, c > 1 and 0 <= z < 1.
 
-    *one_minus_z* is 1 - z computed without cancellation by the caller.
+    *one_minus_z* (1 - z) and *gap* (c - b) come from the caller, computed
+    without cancellation.
     """
-    b, c, z, one_minus_z = np.broadcast_arrays(b, c, z, one_minus_z)
+    b, c, z, one_minus_z, gap = np.broadcast_arrays(b, c, z, one_minus_z, gap)
     result = np.empty(b.shape)
     near_one = z > _SCIPY_EXACT_UP_TO
     far = ~near_one
     result[far] = np.log(special.hyp2f1(1.0, b[far], c[far], z[far]))
     if near_one.any():
         result[near_one] = _log_by_quadrature(
-            b[near_one], c[near_one], z[near_one], one_minus_z[near_one]
+            c[near_one], z[near_one], one_minus_z[near_one], gap[near_one]
         )
     return result
 
 
 def _log_by_quadrature(
-    b: FloatArray, c: FloatArray, z: FloatArray, one_minus_z: FloatArray
+    c: FloatArray, z: FloatArray, one_minus_z: FloatArray, gap: FloatArray
 ) -> FloatArray:
     parts = [
         _log_chunk(
-            b[i : i + _CHUNK], c[i : i + _CHUNK], z[i : i + _CHUNK], one_minus_z[i : i + _CHUNK]
+            c[i : i + _CHUNK], z[i : i + _CHUNK], one_minus_z[i : i + _CHUNK], gap[i : i + _CHUNK]
         )
-        for i in range(0, b.size, _CHUNK)
+        for i in range(0, c.size, _CHUNK)
     ]
     return np.concatenate(parts)
 
 
-def _log_chunk(b: FloatArray, c: FloatArray, z: FloatArray, one_minus_z: FloatArray) -> FloatArray:
-    g = c - b
+def _log_chunk(c: FloatArray, z: FloatArray, one_minus_z: FloatArray, g: FloatArray) -> FloatArray:
     rate = c - 1
     # The log-integrand is convex and decreasing: steepest at v = 0, where it
     # falls by one over `first`; past `end` it has fallen by more than _DROP.
@@ -85,6 +85,6 @@ def _log_chunk(b: FloatArray, c: FloatArray, z: FloatArray, one_minus_z: FloatAr
     base = one_minus_z[:, None, None] - z[:, None, None] * np.expm1(-v)
     log_integrand = -rate[:, None, None] * v - g[:, None, None] * np.log(base)
     log_weights = np.log(half * _WEIGHTS[None, None, :])
-    log_integral = special.logsumexp((log_integrand + log_weights).reshape(b.size, -1), axis=1)
+    log_integral = special.logsumexp((log_integrand + log_weights).reshape(c.size, -1), axis=1)
     result: FloatArray = np.log(rate) + (g - 1) * np.log(one_minus_z) + log_integral
     return result

@@ -96,14 +96,19 @@ def _expected(
 
 
 def _check_history(
-    frequency: ArrayLike, recency: ArrayLike, n_periods: ArrayLike
+    frequency: ArrayLike,
+    recency: ArrayLike,
+    n_periods: ArrayLike,
+    *,
+    periods_argument: str = "n_periods",
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Check a BG/BB history; *periods_argument* names n_periods in errors."""
     x = _base.numbers("frequency", frequency, whole=True)
     t_x = _base.numbers("recency", recency, whole=True)
-    n = _base.numbers("n_periods", n_periods, low=1, whole=True)
-    _base.common_length(frequency=x, recency=t_x, n_periods=n)
+    n = _base.numbers(periods_argument, n_periods, low=1, whole=True)
+    _base.common_length(frequency=x, recency=t_x, **{periods_argument: n})
     x_b, t_x_b, n_b = np.broadcast_arrays(x, t_x, n)
-    _base.refuse("recency", "at most n_periods", t_x_b, t_x_b > n_b)
+    _base.refuse("recency", f"at most {periods_argument}", t_x_b, t_x_b > n_b)
     _base.refuse("frequency", "at most recency (one transaction per period)", x_b, x_b > t_x_b)
     _base.refuse("recency", "0 when frequency is 0", t_x_b, (x_b == 0) & (t_x_b > 0))
     return x, t_x, n
@@ -132,7 +137,6 @@ class BgBbFit(ModelFit):
     """
 
     PARAMETERS: ClassVar[tuple[str, ...]] = _PARAMETERS
-    _HISTORY: ClassVar[Any] = staticmethod(_check_history)
 
     alpha: float = field()
     beta: float = field()
@@ -322,6 +326,7 @@ def fit_bg_bb(
         >>> round(fit.log_likelihood, 1)
         -33225.6
     """
+    days = _base.optional_period(period)
     x, t_x, n = _check_history(frequency, recency, n_periods)
     _base.one_dimensional_history(x, frequency)
     counts = _base.row_weights(weights, x.size)
@@ -340,7 +345,7 @@ def fit_bg_bb(
         n_customers=float(w.sum()),
         max_iter=max_iter,
     )
-    return BgBbFit(**_base.fitted_params(_PARAMETERS, estimate, int(w.sum()), period))
+    return BgBbFit(**_base.fitted_params(_PARAMETERS, estimate, int(w.sum()), days))
 
 
 def simulate_bg_bb(

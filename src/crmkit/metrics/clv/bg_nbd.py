@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 from attrs import field, frozen
 from numpy.typing import ArrayLike
-from scipy import special, stats
+from scipy import integrate, special, stats
 
 from crmkit import _validation as v
 from crmkit.metrics.clv import _base, _fitting
@@ -37,7 +37,36 @@ __all__ = [
 ]
 
 _PARAMETERS = ("r", "alpha", "a", "b")
-_NEAR_ONE = 1e-4  # a within this of 1: the closed forms are 0/0; average a +- this
+_NEAR_ONE = 1e-4  # a within this of 1: the closed form is 0/0
+_SMALL_C = 0.5  # below this the closed form's 2F1 nears its poles
+
+
+def _integrated_if_alive(
+    shape: FloatArray, scale: FloatArray, a: FloatArray, b: FloatArray, t: FloatArray
+) -> FloatArray:
+    """E over p ~ Beta(a, b) of (1 - (1 + p t / scale)^-shape) / p, by quadrature.
+
+    Split at p = 1/2; below, p = u^(1/a) absorbs the density's p^(a-1) into du,
+    above, 1 - p = v^(1/b) absorbs (1-p)^(b-1): both integrands are smooth.
+    """
+
+    def purchases(p: FloatArray) -> FloatArray:
+        safe = np.where(p > 0, p, 1.0)
+        spent = -np.expm1(-shape * np.log1p(safe * t / scale)) / safe
+        return np.where(p > 0, spent, shape * t / scale)
+
+    low_end, high_end = 0.5**a, 0.5**b
+
+    def integrand(s: float) -> FloatArray:
+        p_low = (s * low_end) ** (1 / a)
+        q_high = (s * high_end) ** (1 / b)
+        low = purchases(p_low) * (1 - p_low) ** (b - 1) * low_end / a
+        high = purchases(1 - q_high) * (1 - q_high) ** (a - 1) * high_end / b
+        return np.asarray(low + high, dtype=np.float64)
+
+    integral, _ = integrate.quad_vec(integrand, 0.0, 1.0, epsabs=1e-13, epsrel=1e-10)
+    values: FloatArray = integral * np.exp(-special.betaln(a, b))
+    return values
 
 
 class _Kernel:
@@ -75,24 +104,38 @@ class _Kernel:
     def expected_if_alive(self, r: Any, alpha: Any, a: Any, b: Any, x: Any, T: Any, t: Any) -> Any:
         """E[purchases in (T, T + t] | alive at T].
 
-        By Euler's transformation of 2F1(r+x, b+x+k; a+b+x+k-1; z), which keeps
-        it finite for any x.
+        The closed form (Euler's transformation of 2F1(r+x, b+x+k; a+b+x+k-1; z),
+        finite for any x) is 0/0 at a = 1 and loses its footing when
+        a + b + x + k - 1 nears 0 or below; there the expectation over the
+        dropout probability is integrated numerically instead.
         """
-
-        def at(a_: Any) -> Any:
-            k = self.shift
-            c = a_ + b + x + k - 1
-            z = t / (alpha + T + t)
-            log_one_minus_z = np.log(alpha + T) - np.log(alpha + T + t)
-            hyp = special.hyp2f1(a_ + b + k - 1 - r, a_ - 1, c, z)
-            return c / (a_ - 1) * -np.expm1((a_ - 1) * log_one_minus_z + np.log(hyp))
-
-        near = np.abs(a - 1) < _NEAR_ONE
-        if not np.any(near):
-            return at(a)
-        # At a = 1 the formula is 0/0 though the expectation is smooth in a.
-        nudged = np.where(near, 1 + _NEAR_ONE, a)
-        return np.where(near, (at(nudged) + at(2 - nudged)) / 2, at(np.where(near, 2.0, a)))
+        k = self.shift
+        values = [np.asarray(value, dtype=np.float64) for value in (r, alpha, a, b, x, T, t)]
+        r, alpha, a, b, x, T, t = np.broadcast_arrays(*values)
+        c = a + b + x + k - 1
+        z = t / (alpha + T + t)
+        with np.errstate(all="ignore"):
+            hyp = special.hyp2f1(a + b + k - 1 - r, a - 1, c, z)
+            power = (a - 1) * (np.log(alpha + T) - np.log(alpha + T + t))
+            closed = (
+                c
+                / (a - 1)
+                * np.where(
+                    hyp > 0, -np.expm1(power + np.log(np.abs(hyp))), 1 - np.exp(power) * hyp
+                )
+            )
+        fragile = (np.abs(a - 1) < _NEAR_ONE) | (c < _SMALL_C) | ~np.isfinite(closed)
+        if not fragile.any():
+            return closed
+        result = np.array(closed)
+        result[fragile] = _integrated_if_alive(
+            r[fragile] + x[fragile],
+            alpha[fragile] + T[fragile],
+            a[fragile],
+            b[fragile] + x[fragile] + k,
+            t[fragile],
+        )
+        return result
 
     def expected(
         self, r: Any, alpha: Any, a: Any, b: Any, x: Any, t_x: Any, T: Any, t: Any
@@ -132,7 +175,6 @@ class _BgNbdFamilyFit(ModelFit):
 
     PARAMETERS: ClassVar[tuple[str, ...]] = _PARAMETERS
     _KERNEL: ClassVar[_Kernel] = _BG
-    _HISTORY: ClassVar[Any] = staticmethod(_base.customers)
 
     r: float = field()
     alpha: float = field()
@@ -375,8 +417,9 @@ def fit_bg_nbd(
         >>> abs(fit.r - 0.25) < 3 * errors["r"], abs(fit.alpha - 4.0) < 3 * errors["alpha"]
         (True, True)
     """
+    days = _base.optional_period(period)
     estimate, n = _fit("BG/NBD", _BG, frequency, recency, T, weights, max_iter)
-    return BgNbdFit(**_base.fitted_params(_PARAMETERS, estimate, n, period))
+    return BgNbdFit(**_base.fitted_params(_PARAMETERS, estimate, n, days))
 
 
 def fit_modified_bg_nbd(
@@ -400,8 +443,9 @@ def fit_modified_bg_nbd(
         >>> round(fit.r, 1), round(fit.a, 1)
         (0.5, 0.6)
     """
+    days = _base.optional_period(period)
     estimate, n = _fit("MBG/NBD", _MBG, frequency, recency, T, weights, max_iter)
-    return ModifiedBgNbdFit(**_base.fitted_params(_PARAMETERS, estimate, n, period))
+    return ModifiedBgNbdFit(**_base.fitted_params(_PARAMETERS, estimate, n, days))
 
 
 def _fit(
@@ -576,4 +620,4 @@ def _simulate(
     lifetime_purchases = rng.geometric(dropout) - (1 if first_flip else 0)
     events = rng.poisson(rate * length)
     frequency = np.minimum(events, lifetime_purchases)
-    return SimulatedCustomers.from_events(frequency, events, length, length, rng)
+    return SimulatedCustomers._from_events(frequency, events, length, length, rng)

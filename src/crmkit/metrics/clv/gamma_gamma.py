@@ -32,8 +32,13 @@ _PARAMETERS = ("p", "q", "gamma")
 
 
 def _conditional_spend(p: Any, q: Any, gamma: Any, x: Any, m: Any) -> Any:
-    # Posterior mean of p / nu: a weighted average of the population mean and m.
-    return p * (gamma + x * m) / (p * x + q - 1)
+    """Posterior mean of p / nu: a weighted average of the population mean and m.
+
+    It diverges where p x + q <= 1; parameter draws can land there, and the
+    mean is then infinite, never the negative number the formula would give.
+    """
+    shape = p * x + q - 1
+    return np.where(shape > 0, p * (gamma + x * m) / np.where(shape > 0, shape, 1.0), np.inf)
 
 
 @frozen(kw_only=True, repr=False)

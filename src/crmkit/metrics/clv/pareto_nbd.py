@@ -46,11 +46,12 @@ def _log_tail(r: Any, alpha: Any, s: Any, beta: Any, x: Any, u: Any) -> Any:
     z = (high - low) / (high + u)
     one_minus_z = (low + u) / (high + u)
     b = np.where(swap, s + 1, r + x)
+    gap = np.where(swap, r + x, s + 1)
     c = r + s + x + 1
     power_alpha = np.where(swap, r + x - 1, r + x)
     power_beta = np.where(swap, s + 1, s)
     return (
-        log_hyp2f1_one(b, c, z, one_minus_z)
+        log_hyp2f1_one(b, c, z, one_minus_z, gap)
         - power_alpha * np.log(alpha + u)
         - power_beta * np.log(beta + u)
     )
@@ -116,7 +117,6 @@ class ParetoNbdFit(ModelFit):
     """
 
     PARAMETERS: ClassVar[tuple[str, ...]] = _PARAMETERS
-    _HISTORY: ClassVar[Any] = staticmethod(_base.customers)
 
     r: float = field()
     alpha: float = field()
@@ -285,6 +285,7 @@ def fit_pareto_nbd(
         >>> abs(fit.r - 0.55) < 3 * errors["r"], abs(fit.s - 0.6) < 3 * errors["s"]
         (True, True)
     """
+    days = _base.optional_period(period)
     x, t_x, t = _base.customers(frequency, recency, T)
     _base.one_dimensional_history(x, frequency)
     counts = _base.row_weights(weights, x.size)
@@ -306,7 +307,7 @@ def fit_pareto_nbd(
         n_customers=float(w.sum()),
         max_iter=max_iter,
     )
-    return ParetoNbdFit(**_base.fitted_params(_PARAMETERS, estimate, int(w.sum()), period))
+    return ParetoNbdFit(**_base.fitted_params(_PARAMETERS, estimate, int(w.sum()), days))
 
 
 def simulate_pareto_nbd(
@@ -333,4 +334,4 @@ def simulate_pareto_nbd(
     dropout = rng.gamma(s, 1 / beta, size=n)
     window = np.minimum(rng.exponential(1 / dropout), length)
     events = rng.poisson(rate * window)
-    return SimulatedCustomers.from_events(events, events, window, length, rng)
+    return SimulatedCustomers._from_events(events, events, window, length, rng)

@@ -16,6 +16,15 @@ from crmkit.metrics.clv.pareto_nbd import ParetoNbdFit
 __all__ = ["plot_holdout", "plot_probability_alive"]
 
 
+def _axes(ax: Any) -> Any:
+    """The Axes to draw on: the caller's, or a new figure's."""
+    if ax is None:
+        return _pyplot().subplots()[1]
+    if not hasattr(ax, "plot"):
+        v.fail_type("ax", "a matplotlib Axes or None", ax)
+    return ax
+
+
 def _pyplot() -> Any:
     try:
         return import_module("matplotlib.pyplot")
@@ -42,7 +51,7 @@ def plot_holdout(evaluation: HoldoutEvaluation, *, ax: Any = None) -> Any:
     """
     if not isinstance(evaluation, HoldoutEvaluation):
         v.fail_type("evaluation", "a HoldoutEvaluation", evaluation)
-    axes = ax if ax is not None else _pyplot().subplots()[1]
+    axes = _axes(ax)
     labels = [str(value) for value in evaluation.frequency]
     labels[-1] += "+"
     axes.plot(labels, evaluation.actual, marker="o", label="actual")
@@ -85,7 +94,7 @@ def plot_probability_alive(
             frequency=frequency.ravel(), recency=recency.ravel(), T=np.full(frequency.size, length)
         )
     ).reshape(frequency.shape)
-    axes = ax if ax is not None else _pyplot().subplots()[1]
+    axes = _axes(ax)
     image = axes.imshow(
         alive,
         origin="lower",

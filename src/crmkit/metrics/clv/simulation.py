@@ -50,7 +50,7 @@ class SimulatedCustomers:
         return int(self.frequency.size)
 
     @classmethod
-    def from_events(
+    def _from_events(
         cls,
         frequency: NDArray[np.int64],
         events: NDArray[np.int64],
@@ -58,17 +58,7 @@ class SimulatedCustomers:
         T: FloatArray,
         rng: np.random.Generator,
     ) -> SimulatedCustomers:
-        """Place the purchases: the frequency-th of *events* uniform times in (0, window].
-
-        Examples:
-            >>> import numpy as np
-            >>> from crmkit.metrics.clv import SimulatedCustomers
-            >>> sample = SimulatedCustomers.from_events(
-            ...     np.array([0, 2]), np.array([0, 2]), np.array([5.0, 5.0]),
-            ...     np.array([5.0, 5.0]), np.random.default_rng(0))
-            >>> bool(0 < sample.recency[1] <= 5)
-            True
-        """
+        """Place the purchases: the frequency-th of *events* uniform times in (0, window]."""
         bought = frequency > 0
         recency = np.zeros(frequency.size)
         # The k-th smallest of m uniforms on (0, 1) is Beta(k, m - k + 1).

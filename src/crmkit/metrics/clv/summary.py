@@ -272,7 +272,10 @@ def _occasions(
         codes=occasion_codes,
         day=day[starts],
         spend=np.add.reduceat(amount, starts) if starts.size else amount[:0],
-        customer_starts=_groups.run_starts(occasion_codes),
+        # An empty holdout window has no occasions, hence no runs.
+        customer_starts=(
+            _groups.run_starts(occasion_codes) if starts.size else np.zeros(0, dtype=np.intp)
+        ),
     )
 
 

@@ -21,7 +21,7 @@ from scipy import linalg
 
 from crmkit import _validation as v
 from crmkit._fields import array_field, optional_array_field
-from crmkit.metrics.clv import _base
+from crmkit.metrics.clv import _base, bg_bb
 from crmkit.metrics.clv._base import FloatArray, ModelFit
 from crmkit.metrics.clv.bg_bb import BgBbFit
 from crmkit.metrics.clv.bg_nbd import BgNbdFit, ModifiedBgNbdFit
@@ -145,7 +145,13 @@ def customer_lifetime_value(
         )
     if not isinstance(spend_fit, GammaGammaFit):
         v.fail_type("spend_fit", "a GammaGammaFit", spend_fit)
-    x, t_x, t_obs = transaction_fit._HISTORY(frequency, recency, T)
+    v.check_choice("method", method, _base.INTERVAL_METHODS)
+    draws = v.check_int("n_draws", n_draws, low=10)
+    rng = v.random_generator("seed", seed)
+    if isinstance(transaction_fit, BgBbFit):
+        x, t_x, t_obs = bg_bb._check_history(frequency, recency, T, periods_argument="T")
+    else:
+        x, t_x, t_obs = _base.customers(frequency, recency, T)
     spend_x, m = _spend_history(x, monetary_value)
     spend_fit._require_finite_mean(spend_x)
     periods, rate = _units(transaction_fit, horizon, discount_rate)
@@ -171,7 +177,7 @@ def customer_lifetime_value(
     level = None
     if confidence is not None:
         level = v.check_open_interval("confidence", confidence, 0.0, 1.0)
-        low, high = _interval(clv, transaction_fit, spend_fit, level, method, n_draws, seed)
+        low, high = _interval(clv, transaction_fit, spend_fit, level, method, draws, rng)
     return ClvResult(
         value=np.atleast_1d(value),
         low=low,
@@ -231,15 +237,12 @@ def _interval(
     spend_fit: GammaGammaFit,
     level: float,
     method: str,
-    n_draws: int,
-    seed: Any,
+    draws: int,
+    rng: np.random.Generator,
 ) -> tuple[FloatArray, FloatArray]:
-    v.check_choice("method", method, _base.INTERVAL_METHODS)
     n_purchase = len(transaction_fit.PARAMETERS)
     covariances = [transaction_fit._log_covariance(), spend_fit._log_covariance()]
     if method == "bootstrap":
-        draws = v.check_int("n_draws", n_draws, low=10)
-        rng = v.random_generator("seed", seed)
         values = np.stack(
             [
                 clv(*_split(transaction_fit, spend_fit, theta, n_purchase))
@@ -251,7 +254,7 @@ def _interval(
             ]
         )
         tail = (1 - level) / 2 * 100
-        low, high = np.percentile(values, [tail, 100 - tail], axis=0)
+        low, high = np.percentile(values, [tail, 100 - tail], axis=0, method="nearest")
         return np.atleast_1d(low), np.atleast_1d(high)
     theta = np.concatenate([transaction_fit._log_values(), spend_fit._log_values()])
     low, high = _base.delta_interval(
