@@ -8,13 +8,15 @@ to `SECTIONS` (segments, lifecycle stages, CLV, NPS, loyalty, pipeline).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
+import warnings
+from collections.abc import Callable, Mapping
+from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 from attrs import frozen
 
-from crmkit.errors import InvalidInputError
+from crmkit.errors import ConvergenceError, CrmkitWarning, InvalidInputError
 from crmkit.lifecycle import churn_risk, classify_stages, intervention_plan
 from crmkit.metrics import (
     cohort_retention,
@@ -22,6 +24,13 @@ from crmkit.metrics import (
     csat_score,
     customer_tenure,
     net_promoter_score,
+)
+from crmkit.metrics.clv import (
+    ClvResult,
+    btyd_summary,
+    customer_lifetime_value,
+    fit_bg_nbd,
+    fit_gamma_gamma,
 )
 from crmkit.rules import apply_rules
 from crmkit.segmentation import (
@@ -223,10 +232,77 @@ def lifecycle(data: ReportData, as_of: date) -> Section:
     return Section("Lifecycle", tuple(rows))
 
 
+_CLV_DISCOUNT = 0.10  # a year; the report's assumption, printed with it
+_TOP = 5
+
+
+def clv(data: ReportData, as_of: date) -> Section:
+    """BG/NBD and Gamma-Gamma on weekly data, P(alive), and the top customers' 12-month CLV."""
+    txns = data.transactions.until(as_of)
+    if not len(txns):
+        return Section("Customer lifetime value", (("models", "no purchases"),))
+    summary = btyd_summary(txns, calibration_end=as_of, period="W")
+    history: dict[str, Any] = {
+        "frequency": summary.frequency,
+        "recency": summary.recency,
+        "T": summary.T,
+    }
+    try:
+        with warnings.catch_warnings():
+            # Too little data for standard errors: say so below instead of warning.
+            warnings.simplefilter("ignore", CrmkitWarning)
+            purchases = fit_bg_nbd(**history, period=summary.period_days)
+            spend = fit_gamma_gamma(summary.frequency, summary.monetary_value)
+        known = purchases.covariance is not None and spend.covariance is not None
+        value = customer_lifetime_value(
+            purchases,
+            spend,
+            **history,
+            monetary_value=summary.monetary_value,
+            horizon=timedelta(days=365),
+            discount_rate=_CLV_DISCOUNT,
+            confidence=0.9 if known else None,
+        )
+    except (ConvergenceError, InvalidInputError) as error:
+        return Section("Customer lifetime value", (("models", str(error).splitlines()[0]),))
+    alive = np.asarray(purchases.probability_alive(**history))
+    unit = f" {txns.currency}" if txns.currency else ""
+    rows = [
+        ("BG/NBD (weekly)", _with_errors(purchases.params, purchases.standard_errors)),
+        ("Gamma-Gamma (spend)", _with_errors(spend.params, spend.standard_errors)),
+        ("P(alive) < 0.5", f"{np.mean(alive < 0.5):.1%} of {alive.size:,} customers"),
+        (
+            "12-month CLV, total",
+            f"{value.value.sum():,.0f}{unit} (revenue, {_CLV_DISCOUNT:.0%} a year discount)",
+        ),
+    ]
+    rows.extend(
+        (
+            f"customer {summary.customer_id[i]}",
+            f"{value.value[i]:,.0f}{unit} ({_interval(value, i)}), P(alive) {alive[i]:.2f}",
+        )
+        for i in np.argsort(-value.value, kind="stable")[:_TOP]
+    )
+    return Section("Customer lifetime value", tuple(rows))
+
+
+def _interval(value: ClvResult, i: int) -> str:
+    if value.low is None or value.high is None:
+        return "too little data for an interval"
+    return f"90% CI {value.low[i]:,.0f} to {value.high[i]:,.0f}"
+
+
+def _with_errors(params: Mapping[str, float], errors: Mapping[str, float] | None) -> str:
+    if errors is None:
+        return ", ".join(f"{name} {value:.3g}" for name, value in params.items())
+    return ", ".join(f"{name} {value:.3g} ({errors[name]:.2g})" for name, value in params.items())
+
+
 SECTIONS: tuple[Callable[[ReportData, date], Section], ...] = (
     data_overview,
     segments,
     lifecycle,
+    clv,
     survey_scores,
     retention,
 )

@@ -10,6 +10,9 @@ Survey metrics with their statistics (`net_promoter_score`, `compare_nps`,
 `cac_payback_months`, `churn_revenue_loss`, `retention_profit_impact`,
 `incremental_roi`); and the KPI framework in one report (`kpi_report`).
 
+The probabilistic customer-base models (BG/NBD, Pareto/NBD, BG/BB,
+Gamma-Gamma, sBG) and CLV live in the subpackage `crmkit.metrics.clv`.
+
 Examples:
     >>> from crmkit.metrics import net_promoter_score
     >>> net_promoter_score([10, 9, 9, 8, 7, 10, 3, 6, 9, 10]).score

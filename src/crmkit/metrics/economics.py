@@ -534,6 +534,12 @@ def simple_ltv(arpu: float, margin: float, retention: float, discount_rate: floa
     - no acquisition cost is subtracted (compare with
       [`ltv_to_cac`][crmkit.metrics.ltv_to_cac]).
 
+    When retention differs between customers, or rises as the less loyal
+    leave, use the models of `crmkit.metrics.clv` instead: the sBG for
+    subscriptions ([`fit_shifted_beta_geometric`][crmkit.metrics.clv.fit_shifted_beta_geometric]),
+    and [`customer_lifetime_value`][crmkit.metrics.clv.customer_lifetime_value]
+    for purchases that come when customers choose.
+
     Args:
         arpu: Revenue per customer per period, finite and non-negative.
         margin: Contribution margin as a fraction of revenue, in [0, 1].

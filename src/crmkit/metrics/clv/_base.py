@@ -36,6 +36,21 @@ class ModelFit:
     covariance: tuple[tuple[float, ...], ...] | None = field(default=None, repr=False)
     period_days: float | None = field(default=None)
 
+    def __attrs_post_init__(self) -> None:
+        # Fits also arrive from JSON (crmkit.io), where no from_params checked them.
+        for name in self.PARAMETERS:
+            positive(name, getattr(self, name))
+        if self.log_likelihood is not None:
+            v.check_float("log_likelihood", self.log_likelihood)
+        v.check_int("n", self.n, low=0)
+        if self.period_days is not None:
+            positive("period_days", self.period_days)
+        size = len(self.PARAMETERS)
+        if self.covariance is not None and (
+            len(self.covariance) != size or any(len(row) != size for row in self.covariance)
+        ):
+            v.fail("covariance", f"a {size} x {size} matrix", self.covariance)
+
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={value:.4g}" for name, value in self.params.items())
         if self.log_likelihood is None:

@@ -23,6 +23,7 @@ from crmkit import _validation as v
 from crmkit.metrics.clv import _base, _fitting
 from crmkit.metrics.clv._base import FloatArray, ModelFit, Number
 from crmkit.metrics.clv.simulation import SimulatedOpportunities, resolve_params
+from crmkit.metrics.clv.summary import PeriodLike
 
 __all__ = ["BgBbFit", "fit_bg_bb", "simulate_bg_bb"]
 
@@ -145,7 +146,13 @@ class BgBbFit(ModelFit):
 
     @classmethod
     def from_params(
-        cls, *, alpha: float, beta: float, gamma: float, delta: float, period: Any = None
+        cls,
+        *,
+        alpha: float,
+        beta: float,
+        gamma: float,
+        delta: float,
+        period: PeriodLike | None = None,
     ) -> BgBbFit:
         """A model from known parameters, to predict without fitting.
 
@@ -295,7 +302,7 @@ def fit_bg_bb(
     n_periods: ArrayLike,
     *,
     weights: ArrayLike | None = None,
-    period: Any = None,
+    period: PeriodLike | None = None,
     max_iter: int = 1000,
 ) -> BgBbFit:
     """Fit the BG/BB model by maximum likelihood.

@@ -15,7 +15,7 @@ References:
 from __future__ import annotations
 
 import math
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from attrs import field, frozen
@@ -25,6 +25,7 @@ from scipy import special
 from crmkit import _validation as v
 from crmkit.metrics.clv import _base, _fitting
 from crmkit.metrics.clv._base import FloatArray, ModelFit, Number
+from crmkit.metrics.clv._special import log_hyp2f1_one
 from crmkit.metrics.clv.simulation import resolve_params
 
 __all__ = [
@@ -140,13 +141,25 @@ class ShiftedBetaGeometricFit(ModelFit):
             [5.415, 6.897]
         """
         rate = v.check_float("discount_rate", discount_rate, low=0.0, low_open=True)
-        z = 1 / (1 + rate)
         if renewals is None:
-            return float(special.hyp2f1(1.0, self.beta, self.alpha + self.beta, z))
+            return float(self._hyp2f1_one(self.beta, rate))
         n = _base.numbers("renewals", renewals, whole=True) + 1
         first = (self.beta + n - 1) / (self.alpha + self.beta + n - 1)
-        values = first * special.hyp2f1(1.0, self.beta + n, self.alpha + self.beta + n, z)
+        values = first * self._hyp2f1_one(self.beta + n, rate)
         return _base.result(np.asarray(values, dtype=np.float64))
+
+    def _hyp2f1_one(self, b: Any, rate: float) -> FloatArray:
+        """2F1(1, b; b + alpha; 1 / (1 + rate)), accurate near z = 1 (small rates)."""
+        b = np.asarray(b, dtype=np.float64)
+        c = b + self.alpha
+        z = 1 / (1 + rate)
+        if np.all(c > 1):
+            log_value = log_hyp2f1_one(
+                b, c, np.full(b.shape, z), np.full(b.shape, rate * z), np.full(b.shape, self.alpha)
+            )
+            return np.asarray(np.exp(log_value), dtype=np.float64)
+        # c <= 1 only for tiny alpha + beta; scipy's series is then well inside its range.
+        return np.asarray(special.hyp2f1(1.0, b, c, z), dtype=np.float64)
 
 
 def _check_survivors(survivors: ArrayLike) -> NDArray[np.int64]:

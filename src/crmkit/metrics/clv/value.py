@@ -71,7 +71,7 @@ class ClvResult:
 
     def __repr__(self) -> str:
         return (
-            f"ClvResult(n_customers={self.value.size}, horizon={self.horizon}, "
+            f"ClvResult(n_customers={self.value.size}, horizon={round(self.horizon, 6)}, "
             f"discount_rate={round(self.discount_rate, 8)}, margin={self.margin})"
         )
 
