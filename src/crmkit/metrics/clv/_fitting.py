@@ -24,8 +24,8 @@ from crmkit.errors import ConvergenceError, CrmkitWarning
 FloatArray = NDArray[np.float64]
 LogLikelihood = Callable[[FloatArray], float]
 """Total log-likelihood as a function of the log-parameters."""
-Gradient = Callable[[FloatArray], FloatArray]
-"""Gradient of the total log-likelihood with respect to the log-parameters."""
+ValueAndGradient = Callable[[FloatArray], tuple[float, FloatArray]]
+"""The total log-likelihood and its gradient with respect to the log-parameters."""
 
 # exp(±30) spans 1e-13 .. 1e13: far beyond any sensible parameter on any time
 # scale, and it keeps every exp() finite while the optimiser explores.
@@ -69,30 +69,39 @@ def maximise(
     *,
     names: Sequence[str],
     n_customers: float,
-    gradient: Gradient | None = None,
+    value_and_gradient: ValueAndGradient | None = None,
     max_iter: int,
 ) -> Estimate:
-    """Maximise *log_likelihood* over log-parameters from *start* (natural scale)."""
+    """Maximise *log_likelihood* over log-parameters from *start* (natural scale).
+
+    With *value_and_gradient* the optimiser gets both from one pass over the
+    data; without it the gradient is taken by central differences.
+    """
 
     def objective(theta: FloatArray) -> float:
         with np.errstate(all="ignore"):
             value = log_likelihood(theta)
         return -value / n_customers if math.isfinite(value) else math.inf
 
+    fun: Any = objective
     jacobian: Any = "3-point"
-    if gradient is not None:
-        analytic = gradient
+    if value_and_gradient is not None:
+        analytic = value_and_gradient
 
-        def jacobian(theta: FloatArray) -> FloatArray:
+        def fun(theta: FloatArray) -> tuple[float, FloatArray]:
             with np.errstate(all="ignore"):
-                slope = analytic(theta)
-            return np.where(np.isfinite(slope), -slope / n_customers, 0.0)
+                value, slope = analytic(theta)
+            if not math.isfinite(value):
+                return math.inf, np.zeros(theta.size)
+            return -value / n_customers, np.where(np.isfinite(slope), -slope / n_customers, 0.0)
+
+        jacobian = True
 
     theta = np.log(np.asarray(start, dtype=np.float64))
     n_iter = 0
     for _ in range(_RESTARTS):
         result = optimize.minimize(
-            objective,
+            fun,
             theta,
             jac=jacobian,
             method="L-BFGS-B",
@@ -119,7 +128,7 @@ def maximise(
     return Estimate(
         values=tuple(float(value) for value in np.exp(theta)),
         log_likelihood=float(log_likelihood(theta)),
-        covariance=_covariance(model, log_likelihood, gradient, theta, names),
+        covariance=_covariance(model, log_likelihood, value_and_gradient, theta, names),
         n_iter=int(result.nit),
     )
 
@@ -133,7 +142,7 @@ def _is_stationary(objective: Callable[[FloatArray], float], theta: FloatArray) 
 def _covariance(
     model: str,
     log_likelihood: LogLikelihood,
-    gradient: Gradient | None,
+    value_and_gradient: ValueAndGradient | None,
     theta: FloatArray,
     names: Sequence[str],
 ) -> tuple[tuple[float, ...], ...] | None:
@@ -145,7 +154,7 @@ def _covariance(
         _warn(model, f"{', '.join(at_bound)} reached the edge of the parameter space")
         return None
     with np.errstate(all="ignore"):
-        hessian = _hessian(log_likelihood, gradient, theta)
+        hessian = _hessian(log_likelihood, value_and_gradient, theta)
     information = -(hessian + hessian.T) / 2
     try:
         inverse = np.linalg.inv(np.linalg.cholesky(information))
@@ -163,10 +172,14 @@ def _covariance(
 
 
 def _hessian(
-    log_likelihood: LogLikelihood, gradient: Gradient | None, theta: FloatArray
+    log_likelihood: LogLikelihood,
+    value_and_gradient: ValueAndGradient | None,
+    theta: FloatArray,
 ) -> FloatArray:
-    if gradient is not None:
-        jacobian: FloatArray = optimize.approx_fprime(theta, gradient, _GRADIENT_STEP)
+    if value_and_gradient is not None:
+        analytic = value_and_gradient
+        slope: Any = lambda point, /: analytic(point)[1]  # noqa: E731 (scipy's stubs want a scalar)
+        jacobian: FloatArray = optimize.approx_fprime(theta, slope, _GRADIENT_STEP)
         return jacobian
 
     def many(points: FloatArray) -> FloatArray:

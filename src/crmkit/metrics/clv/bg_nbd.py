@@ -475,85 +475,91 @@ def _fit(
         start,
         names=_PARAMETERS,
         n_customers=float(w.sum()),
-        gradient=data.gradient,
+        value_and_gradient=data.value_and_gradient,
         max_iter=max_iter,
     )
     return estimate, int(w.sum())
 
 
 class _Data:
-    """Compressed customers with the per-distinct-frequency terms computed once per call."""
+    """Compressed customers for the fit, with per-frequency terms handled once per value.
+
+    Terms that depend on the frequency only are computed for each distinct
+    frequency and gathered; their gradient sums go through `np.bincount`.
+    """
 
     def __init__(
         self, x: FloatArray, t_x: FloatArray, T: FloatArray, w: FloatArray, shift: int
     ) -> None:
         self.x_values, self.x_index = np.unique(x, return_inverse=True)
-        self.x, self.w, self.shift = x, w, shift
-        self.log_alpha_t_x = None
-        self.t_x, self.T = t_x, T
-        self.has_second = (x > 0) if shift == 0 else np.ones(x.size, dtype=bool)
+        self.x, self.t_x, self.T, self.w, self.shift = x, t_x, T, w, shift
+        self.weight_by_x = np.bincount(self.x_index, weights=w)
+        # BG/NBD: no second path without a repeat purchase (its t_x is 0 then).
+        self.second_x = (self.x_values > 0) if shift == 0 else np.ones(self.x_values.size, bool)
 
-    def _parts(self, theta: FloatArray) -> dict[str, Any]:
+    def _terms(self, theta: FloatArray) -> dict[str, Any]:
         r, alpha, a, b = np.exp(theta)
-        k, xs, idx = self.shift, self.x_values, self.x_index
-        second = self.has_second
+        k, xs = self.shift, self.x_values
+        b_second = np.where(self.second_x, b + xs + k - 1, 1.0)
+        common = special.gammaln(r + xs) - special.gammaln(r) - special.betaln(a, b)
+        first_x = common + special.betaln(a, b + xs + k)
+        second_x = np.where(self.second_x, common + special.betaln(a + 1, b_second), -np.inf)
+        rx = r + self.x
         log_at = np.log(alpha + self.T)
         log_atx = np.log(alpha + self.t_x)
-        rx = (r + xs)[idx]
-        b_second = np.where(xs + k > 0, b + xs + k - 1, 1.0)
-        betaln_ab = special.betaln(a, b)
-        l1 = (special.betaln(a, b + xs + k) - betaln_ab)[idx] - rx * log_at
-        l2 = np.where(
-            second, (special.betaln(a + 1, b_second) - betaln_ab)[idx] - rx * log_atx, -np.inf
-        )
-        common = (special.gammaln(r + xs) - special.gammaln(r))[idx] + r * np.log(alpha)
+        l1 = first_x[self.x_index] - rx * log_at
+        l2 = second_x[self.x_index] - rx * log_atx
         total = np.logaddexp(l1, l2)
+        value = float(np.dot(self.w, total)) + r * np.log(alpha) * float(self.w.sum())
         return {
-            "r": r,
-            "alpha": alpha,
-            "a": a,
-            "b": b,
+            "params": (r, alpha, a, b),
+            "b_second": b_second,
             "l1": l1,
-            "l2": l2,
-            "common": common,
             "total": total,
             "log_at": log_at,
             "log_atx": log_atx,
             "rx": rx,
-            "b_second": b_second,
+            "value": value,
         }
 
     def log_likelihood(self, theta: FloatArray) -> float:
-        p = self._parts(theta)
-        return float(np.dot(self.w, p["common"] + p["total"]))
+        value: float = self._terms(theta)["value"]
+        return value
 
-    def gradient(self, theta: FloatArray) -> FloatArray:
-        p = self._parts(theta)
-        r, alpha, a, b = p["r"], p["alpha"], p["a"], p["b"]
-        k, xs, idx = self.shift, self.x_values, self.x_index
-        w1 = np.exp(p["l1"] - p["total"])
-        w2 = 1 - w1
-        log_atx = np.where(self.has_second, p["log_atx"], 0.0)
-        d_r = (
-            (special.digamma(r + xs) - special.digamma(r))[idx]
-            + np.log(alpha)
-            - w1 * p["log_at"]
-            - w2 * log_atx
-        )
-        d_alpha = r / alpha - p["rx"] * (
-            w1 / (alpha + self.T) + w2 / np.where(self.has_second, alpha + self.t_x, 1.0)
-        )
+    def value_and_gradient(self, theta: FloatArray) -> tuple[float, FloatArray]:
+        t = self._terms(theta)
+        r, alpha, a, b = t["params"]
+        k, xs, w = self.shift, self.x_values, self.w
+        first_share = np.exp(t["l1"] - t["total"])  # weight of the "alive at T" path
+        weighted_first = w * first_share
+        weighted_second = w - weighted_first
+        first_by_x = np.bincount(self.x_index, weights=weighted_first, minlength=xs.size)
+        second_by_x = self.weight_by_x - first_by_x
+        n = float(w.sum())
         psi_ab = special.digamma(a + b)
         psi_total = special.digamma(a + b + xs + k)
-        d1_a = (psi_ab - psi_total)[idx]
-        d1_b = (special.digamma(b + xs + k) - psi_total - special.digamma(b) + psi_ab)[idx]
-        d2_a = (special.digamma(a + 1) - psi_total - special.digamma(a) + psi_ab)[idx]
-        d2_b = (special.digamma(p["b_second"]) - psi_total - special.digamma(b) + psi_ab)[idx]
-        d_a = w1 * d1_a + w2 * d2_a
-        d_b = w1 * d1_b + w2 * d2_b
-        grads = np.array([np.dot(self.w, d) for d in (d_r, d_alpha, d_a, d_b)])
-        scaled: FloatArray = grads * np.array([r, alpha, a, b])
-        return scaled
+        d_r = (
+            float(np.dot(self.weight_by_x, special.digamma(r + xs) - special.digamma(r)))
+            + n * np.log(alpha)
+            - float(np.dot(weighted_first, t["log_at"]))
+            - float(np.dot(weighted_second, t["log_atx"]))
+        )
+        d_alpha = n * r / alpha - float(
+            np.dot(weighted_first, t["rx"] / (alpha + self.T))
+            + np.dot(weighted_second, t["rx"] / (alpha + self.t_x))
+        )
+        d1_a = psi_ab - psi_total
+        d2_a = special.digamma(a + 1) - special.digamma(a) + psi_ab - psi_total
+        d1_b = special.digamma(b + xs + k) - special.digamma(b) + psi_ab - psi_total
+        d2_b = special.digamma(t["b_second"]) - special.digamma(b) + psi_ab - psi_total
+        d_a = float(
+            np.dot(first_by_x, d1_a) + np.dot(second_by_x, np.where(self.second_x, d2_a, 0.0))
+        )
+        d_b = float(
+            np.dot(first_by_x, d1_b) + np.dot(second_by_x, np.where(self.second_x, d2_b, 0.0))
+        )
+        gradient: FloatArray = np.array([d_r, d_alpha, d_a, d_b]) * np.array([r, alpha, a, b])
+        return float(t["value"]), gradient
 
 
 def simulate_bg_nbd(

@@ -225,40 +225,35 @@ def fit_gamma_gamma(
     (x, m), w = _fitting.compress([x, m], counts)
     log_x, log_m = np.log(x), np.log(m)
 
-    def log_likelihood(theta: FloatArray) -> float:
+    def terms(theta: FloatArray) -> tuple[float, FloatArray]:
         p, q, gamma = np.exp(theta)
         px = p * x
-        terms = (
+        log_total = np.log(gamma + x * m)
+        values = (
             special.gammaln(px + q)
             - special.gammaln(px)
             - special.gammaln(q)
             + q * np.log(gamma)
             + px * log_x
             + (px - 1) * log_m
-            - (px + q) * np.log(gamma + x * m)
+            - (px + q) * log_total
         )
-        return float(np.dot(w, terms))
-
-    def gradient(theta: FloatArray) -> FloatArray:
-        p, q, gamma = np.exp(theta)
-        px = p * x
         psi_total = special.digamma(px + q)
-        log_total = np.log(gamma + x * m)
         d_p = x * (psi_total - special.digamma(px) + log_x + log_m - log_total)
         d_q = psi_total - special.digamma(q) + np.log(gamma) - log_total
         d_gamma = q / gamma - (px + q) / (gamma + x * m)
         grads = np.array([np.dot(w, d) for d in (d_p, d_q, d_gamma)])
         scaled: FloatArray = grads * np.array([p, q, gamma])
-        return scaled
+        return float(np.dot(w, values)), scaled
 
     mean_m = float(np.average(m, weights=w))
     estimate = _fitting.maximise(
         "Gamma-Gamma",
-        log_likelihood,
+        lambda theta: terms(theta)[0],
         (1.0, 2.0, mean_m),
         names=_PARAMETERS,
         n_customers=float(w.sum()),
-        gradient=gradient,
+        value_and_gradient=terms,
         max_iter=max_iter,
     )
     return GammaGammaFit(**_base.fitted_params(_PARAMETERS, estimate, int(w.sum()), None))
