@@ -90,13 +90,13 @@ class CustomerRows:
     n_excluded: int
 
 
-def customer_rows(txns: Transactions, moment: datetime) -> CustomerRows:
-    """Group the rows up to *moment* by customer; refuse an as_of before all of them."""
+def customer_rows(txns: Transactions, moment: datetime, argument: str = "as_of") -> CustomerRows:
+    """Group the rows up to *moment* by customer; refuse a moment before all of them."""
     instant = v.utc_datetime64(moment)
     first_row = txns.at.min()
     if instant < first_row:
         allowed = f"at or after the first transaction ({first_row.astype('datetime64[D]')})"
-        v.fail("as_of", allowed, moment)
+        v.fail(argument, allowed, moment)
     keep = txns.at <= instant
     everything = bool(keep.all())
     codes = txns.customer_index if everything else txns.customer_index[keep]

@@ -1,10 +1,16 @@
 """Maximum-likelihood fitting shared by the CLV models (private).
 
 Every model is fitted the same way: parameters on the log scale (so they stay
-positive without constraints that stall the optimiser), identical customers
-merged into one weighted row, a deterministic start, L-BFGS-B on the mean
-log-likelihood per customer, and the covariance from the Hessian at the
-optimum. A failure is a `ConvergenceError`, never a half-fitted model.
+positive without constraints), identical customers merged into one weighted
+row, a deterministic start, BFGS on the mean log-likelihood per customer, and
+the covariance from the Hessian at the optimum. A failure is a
+`ConvergenceError`, never a half-fitted model.
+
+Why BFGS and not L-BFGS-B: since SciPy 1.15 L-BFGS-B calls LAPACK for its
+tiny matrices, and OpenBLAS's thread hand-offs then cost up to 100x the fit
+itself whenever another process keeps a core busy (scipy/scipy#22438). BFGS
+on four parameters is plain numpy; the log-parameters are clipped to +-30
+inside the objective instead of bounded.
 """
 
 from __future__ import annotations
@@ -26,13 +32,16 @@ LogLikelihood = Callable[[FloatArray], float]
 """Total log-likelihood as a function of the log-parameters."""
 ValueAndGradient = Callable[[FloatArray], tuple[float, FloatArray]]
 """The total log-likelihood and its gradient with respect to the log-parameters."""
+ManyLogLikelihoods = Callable[[FloatArray], FloatArray]
+"""Total log-likelihoods at many log-parameter vectors at once: (m, k) -> (m,)."""
 
 # exp(±30) spans 1e-13 .. 1e13: far beyond any sensible parameter on any time
 # scale, and it keeps every exp() finite while the optimiser explores.
 _LOG_BOUND = 30.0
 _GRADIENT_STEP = 1e-6
+_DIFFERENCE_STEP = 1e-5  # central differences in log-parameters
 _RESTARTS = 3
-_LINE_SEARCH_FAILED = 2  # L-BFGS-B's status for ABNORMAL_TERMINATION_IN_LNSRCH
+_PRECISION_LOST = 2  # BFGS's status when the line search can no longer improve
 _STATIONARY = 1e-6  # gradient of the mean log-likelihood per customer
 
 
@@ -70,17 +79,21 @@ def maximise(
     names: Sequence[str],
     n_customers: float,
     value_and_gradient: ValueAndGradient | None = None,
+    many: ManyLogLikelihoods | None = None,
     max_iter: int,
 ) -> Estimate:
     """Maximise *log_likelihood* over log-parameters from *start* (natural scale).
 
     With *value_and_gradient* the optimiser gets both from one pass over the
-    data; without it the gradient is taken by central differences.
+    data; otherwise the gradient is a central difference, taken in one
+    batched call when the model can evaluate *many* parameter vectors at once.
     """
+    if value_and_gradient is None and many is not None:
+        value_and_gradient = _batched_gradient(many)
 
     def objective(theta: FloatArray) -> float:
         with np.errstate(all="ignore"):
-            value = log_likelihood(theta)
+            value = log_likelihood(np.clip(theta, -_LOG_BOUND, _LOG_BOUND))
         return -value / n_customers if math.isfinite(value) else math.inf
 
     fun: Any = objective
@@ -89,11 +102,13 @@ def maximise(
         analytic = value_and_gradient
 
         def fun(theta: FloatArray) -> tuple[float, FloatArray]:
+            inside = np.abs(theta) < _LOG_BOUND
             with np.errstate(all="ignore"):
-                value, slope = analytic(theta)
+                value, slope = analytic(np.clip(theta, -_LOG_BOUND, _LOG_BOUND))
             if not math.isfinite(value):
                 return math.inf, np.zeros(theta.size)
-            return -value / n_customers, np.where(np.isfinite(slope), -slope / n_customers, 0.0)
+            slope = np.where(np.isfinite(slope) & inside, -slope / n_customers, 0.0)
+            return -value / n_customers, slope
 
         jacobian = True
 
@@ -104,19 +119,18 @@ def maximise(
             fun,
             theta,
             jac=jacobian,
-            method="L-BFGS-B",
-            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * len(names),
-            options={"maxiter": max_iter - n_iter, "ftol": 1e-14, "gtol": 1e-9},
+            method="BFGS",
+            options={"maxiter": max_iter - n_iter, "gtol": 1e-8},
         )
         n_iter += int(result.nit)
         # A line search that cannot improve a numerical gradient near the optimum
-        # ends "abnormally"; restarting from there rebuilds the Hessian estimate.
-        if result.success or result.status != _LINE_SEARCH_FAILED or n_iter >= max_iter:
+        # gives up with "precision loss"; restarting rebuilds the Hessian estimate.
+        if result.success or result.status != _PRECISION_LOST or n_iter >= max_iter:
             break
         theta = result.x
     if (
         not result.success
-        and result.status == _LINE_SEARCH_FAILED
+        and result.status == _PRECISION_LOST
         and _is_stationary(objective, result.x)
     ):
         result.success = True
@@ -124,13 +138,27 @@ def maximise(
     if not result.success or not math.isfinite(result.fun):
         message = f"{model} fit did not converge after {result.nit} iterations: {result.message}"
         raise ConvergenceError(message, n_iter=int(result.nit), reason=str(result.message))
-    theta = np.asarray(result.x, dtype=np.float64)
+    theta = np.clip(np.asarray(result.x, dtype=np.float64), -_LOG_BOUND, _LOG_BOUND)
     return Estimate(
         values=tuple(float(value) for value in np.exp(theta)),
         log_likelihood=float(log_likelihood(theta)),
-        covariance=_covariance(model, log_likelihood, value_and_gradient, theta, names),
+        covariance=_covariance(model, log_likelihood, value_and_gradient, many, theta, names),
         n_iter=int(result.nit),
     )
+
+
+def _batched_gradient(many: ManyLogLikelihoods) -> ValueAndGradient:
+    """Value and central-difference gradient from one batched evaluation."""
+
+    def value_and_gradient(theta: FloatArray) -> tuple[float, FloatArray]:
+        steps = np.eye(theta.size) * _DIFFERENCE_STEP
+        points = np.vstack([theta[None, :], theta + steps, theta - steps])
+        values = many(points)
+        ahead, behind = values[1 : theta.size + 1], values[theta.size + 1 :]
+        gradient: FloatArray = (ahead - behind) / (2 * _DIFFERENCE_STEP)
+        return float(values[0]), gradient
+
+    return value_and_gradient
 
 
 def _is_stationary(objective: Callable[[FloatArray], float], theta: FloatArray) -> bool:
@@ -143,6 +171,7 @@ def _covariance(
     model: str,
     log_likelihood: LogLikelihood,
     value_and_gradient: ValueAndGradient | None,
+    many: ManyLogLikelihoods | None,
     theta: FloatArray,
     names: Sequence[str],
 ) -> tuple[tuple[float, ...], ...] | None:
@@ -154,7 +183,7 @@ def _covariance(
         _warn(model, f"{', '.join(at_bound)} reached the edge of the parameter space")
         return None
     with np.errstate(all="ignore"):
-        hessian = _hessian(log_likelihood, value_and_gradient, theta)
+        hessian = _hessian(log_likelihood, value_and_gradient, many, theta)
     information = -(hessian + hessian.T) / 2
     try:
         inverse = np.linalg.inv(np.linalg.cholesky(information))
@@ -174,25 +203,34 @@ def _covariance(
 def _hessian(
     log_likelihood: LogLikelihood,
     value_and_gradient: ValueAndGradient | None,
+    many: ManyLogLikelihoods | None,
     theta: FloatArray,
 ) -> FloatArray:
-    if value_and_gradient is not None:
+    if value_and_gradient is not None and many is None:
+        # An analytic gradient: its forward differences are accurate and cheap.
         analytic = value_and_gradient
         slope: Any = lambda point, /: analytic(point)[1]  # noqa: E731 (scipy's stubs want a scalar)
         jacobian: FloatArray = optimize.approx_fprime(theta, slope, _GRADIENT_STEP)
         return jacobian
+    batched = many if many is not None else _one_by_one(log_likelihood)
 
-    def many(points: FloatArray) -> FloatArray:
-        # scipy.differentiate asks for many points at once: (n_params, ...) in, (...) out.
+    def stencil(points: FloatArray) -> FloatArray:
+        # scipy.differentiate passes (n_params, ...) arrays of points.
         flat = points.reshape(points.shape[0], -1)
-        values = [log_likelihood(flat[:, j]) for j in range(flat.shape[1])]
-        return np.asarray(values, dtype=np.float64).reshape(points.shape[1:])
+        return batched(flat.T).reshape(points.shape[1:])
 
     # One fixed central-difference stencil: ~150 evaluations, about 1e-6 relative
     # accuracy (ample for standard errors); the adaptive default costs ~100x more.
-    result = differentiate.hessian(many, theta, initial_step=1e-3, order=2, maxiter=1)
+    result = differentiate.hessian(stencil, theta, initial_step=1e-3, order=2, maxiter=1)
     matrix: FloatArray = result.ddf
     return matrix
+
+
+def _one_by_one(log_likelihood: LogLikelihood) -> ManyLogLikelihoods:
+    def many(points: FloatArray) -> FloatArray:
+        return np.array([log_likelihood(point) for point in points], dtype=np.float64)
+
+    return many
 
 
 def _warn(model: str, reason: str) -> None:

@@ -205,7 +205,7 @@ def period_days(argument: str, period: Any) -> float:
 def _summary(
     txns: Transactions, calibration: datetime, observation: datetime | None, days: float
 ) -> BtydSummary:
-    calibration_rows = _groups.customer_rows(txns, calibration)
+    calibration_rows = _groups.customer_rows(txns, calibration, "calibration_end")
     occasions = _occasions(calibration_rows.codes, calibration_rows.at, calibration_rows.amount)
     window_end = v.utc_datetime64(calibration) + _ONE_MICROSECOND
     first_day = occasions.day[occasions.customer_starts]
