@@ -56,16 +56,21 @@ def _integrated_if_alive(
         return np.where(p > 0, spent, shape * t / scale)
 
     low_end, high_end = 0.5**a, 0.5**b
+    # Each half carries its share of the Beta normalisation in log space, so the
+    # integrand is the expectation's own size and the tolerances mean something.
+    log_low = a * np.log(0.5) - np.log(a) - special.betaln(a, b)
+    log_high = b * np.log(0.5) - np.log(b) - special.betaln(a, b)
 
     def integrand(s: float) -> FloatArray:
         p_low = (s * low_end) ** (1 / a)
         q_high = (s * high_end) ** (1 / b)
-        low = purchases(p_low) * (1 - p_low) ** (b - 1) * low_end / a
-        high = purchases(1 - q_high) * (1 - q_high) ** (a - 1) * high_end / b
+        low = purchases(p_low) * np.exp((b - 1) * np.log1p(-p_low) + log_low)
+        high = purchases(1 - q_high) * np.exp((a - 1) * np.log1p(-q_high) + log_high)
         return np.asarray(low + high, dtype=np.float64)
 
-    integral, _ = integrate.quad_vec(integrand, 0.0, 1.0, epsabs=1e-13, epsrel=1e-10)
-    values: FloatArray = integral * np.exp(-special.betaln(a, b))
+    with np.errstate(divide="ignore", under="ignore"):
+        integral, _ = integrate.quad_vec(integrand, 0.0, 1.0, epsabs=1e-13, epsrel=1e-10)
+    values: FloatArray = integral
     return values
 
 
@@ -114,9 +119,15 @@ class _Kernel:
         r, alpha, a, b, x, T, t = np.broadcast_arrays(*values)
         c = a + b + x + k - 1
         z = t / (alpha + T + t)
+        # 2F1(r+x, b+x+k; c; z) (1-z)^(r+x), or Euler's equal form with (1-z)^(a-1):
+        # the one with the smaller power of (1 - z) keeps 2F1 moderate.
+        euler = r + x > np.abs(a - 1)
+        first = np.where(euler, a + b + k - 1 - r, r + x)
+        second = np.where(euler, a - 1, b + x + k)
+        exponent = np.where(euler, a - 1, r + x)
         with np.errstate(all="ignore"):
-            hyp = special.hyp2f1(a + b + k - 1 - r, a - 1, c, z)
-            power = (a - 1) * (np.log(alpha + T) - np.log(alpha + T + t))
+            hyp = special.hyp2f1(first, second, c, z)
+            power = exponent * (np.log(alpha + T) - np.log(alpha + T + t))
             closed = (
                 c
                 / (a - 1)
@@ -124,7 +135,15 @@ class _Kernel:
                     hyp > 0, -np.expm1(power + np.log(np.abs(hyp))), 1 - np.exp(power) * hyp
                 )
             )
-        fragile = (np.abs(a - 1) < _NEAR_ONE) | (c < _SMALL_C) | ~np.isfinite(closed)
+        # Alive, a customer buys at most what a never-dying one would: (r+x) t / (alpha+T).
+        ceiling = (r + x) * t / (alpha + T)
+        fragile = (
+            (np.abs(a - 1) < _NEAR_ONE)
+            | (c < _SMALL_C)
+            | ~np.isfinite(closed)
+            | (closed < 0)
+            | (closed > ceiling * (1 + 1e-9))
+        )
         if not fragile.any():
             return closed
         result = np.array(closed)
