@@ -39,6 +39,8 @@ ManyLogLikelihoods = Callable[[FloatArray], FloatArray]
 # scale, and it keeps every exp() finite while the optimiser explores.
 _LOG_BOUND = 30.0
 _GRADIENT_STEP = 1e-6
+_SAMPLE_FIRST = 20_000  # rows above which a sample decides whether merging pays
+_WORTH_MERGING = 0.8  # merge unless the sample keeps more than this share of rows
 _DIFFERENCE_STEP = 1e-5  # central differences in log-parameters
 _RESTARTS = 3
 _PRECISION_LOST = 2  # BFGS's status when the line search can no longer improve
@@ -53,12 +55,31 @@ class Estimate:
     log_likelihood: float
     covariance: tuple[tuple[float, ...], ...] | None
     n_iter: int
+    curvature: FloatArray | None = None
+    """BFGS's inverse-Hessian estimate of the mean objective, to warm-start another fit."""
 
 
 def compress(
     columns: Sequence[NDArray[np.float64]], weights: NDArray[np.float64]
 ) -> tuple[list[NDArray[np.float64]], NDArray[np.float64]]:
-    """Merge identical rows into one, weighted by how many customers it stands for."""
+    """Merge identical rows into one, weighted by how many customers it stands for.
+
+    Sorting a million rows costs a third of a second; when an evenly spaced
+    sample shows that hardly any rows repeat (continuous times, as simulated
+    data have), the rows are kept as they are.
+    """
+    if weights.size > _SAMPLE_FIRST:
+        sample = slice(None, None, weights.size // _SAMPLE_FIRST)
+        _, sample_weights = _merge([column[sample] for column in columns], weights[sample])
+        if sample_weights.size > _WORTH_MERGING * weights[sample].size:
+            keep = weights > 0
+            return [column[keep] for column in columns], weights[keep]
+    return _merge(columns, weights)
+
+
+def _merge(
+    columns: Sequence[NDArray[np.float64]], weights: NDArray[np.float64]
+) -> tuple[list[NDArray[np.float64]], NDArray[np.float64]]:
     keep = weights > 0
     kept = [column[keep] for column in columns]
     order = np.lexsort(kept[::-1])
@@ -81,6 +102,8 @@ def maximise(
     value_and_gradient: ValueAndGradient | None = None,
     many: ManyLogLikelihoods | None = None,
     max_iter: int,
+    with_covariance: bool = True,
+    curvature: FloatArray | None = None,
 ) -> Estimate:
     """Maximise *log_likelihood* over log-parameters from *start* (natural scale).
 
@@ -120,7 +143,7 @@ def maximise(
             theta,
             jac=jacobian,
             method="BFGS",
-            options={"maxiter": max_iter - n_iter, "gtol": 1e-8},
+            options=_options(max_iter - n_iter, curvature),
         )
         n_iter += int(result.nit)
         # A line search that cannot improve a numerical gradient near the optimum
@@ -128,6 +151,7 @@ def maximise(
         if result.success or result.status != _PRECISION_LOST or n_iter >= max_iter:
             break
         theta = result.x
+        curvature = None
     if (
         not result.success
         and result.status == _PRECISION_LOST
@@ -142,9 +166,26 @@ def maximise(
     return Estimate(
         values=tuple(float(value) for value in np.exp(theta)),
         log_likelihood=float(log_likelihood(theta)),
-        covariance=_covariance(model, log_likelihood, value_and_gradient, many, theta, names),
+        covariance=(
+            _covariance(model, log_likelihood, value_and_gradient, many, theta, names)
+            if with_covariance
+            else None
+        ),
         n_iter=int(result.nit),
+        curvature=np.asarray(result.hess_inv, dtype=np.float64),
     )
+
+
+def _options(max_iter: int, curvature: FloatArray | None) -> Any:
+    options: dict[str, Any] = {"maxiter": max_iter, "gtol": 1e-8}
+    if curvature is not None:
+        symmetric = (curvature + curvature.T) / 2
+        try:
+            np.linalg.cholesky(symmetric)
+        except np.linalg.LinAlgError:
+            return options  # not positive definite: start from scratch
+        options["hess_inv0"] = symmetric
+    return options
 
 
 def _batched_gradient(many: ManyLogLikelihoods) -> ValueAndGradient:
