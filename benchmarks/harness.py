@@ -4,6 +4,11 @@ A case names one operation, how big its input is at scale 1, how to build that
 input (outside the timed region) and two ways to compute the same answer: crmkit's
 (`ours`) and an idiomatic one without crmkit (`baseline`). `check` compares the
 two answers once, after timing, and raises `MismatchError` if they differ.
+
+Two escape hatches for sides that run outside this process (another virtual
+environment, a command-line tool): such a side returns `Timed(seconds, result)`
+to report the time measured where the work ran, and a `setup` that finds the
+outside tool missing raises `UnavailableError` to have the case shown as skipped.
 """
 
 from __future__ import annotations
@@ -30,6 +35,28 @@ class MismatchError(Exception):
     """Raised by a case's `check` when crmkit and the baseline disagree."""
 
 
+class UnavailableError(Exception):
+    """Raised by a case's `setup` when something it needs outside Python is missing.
+
+    For what `Case.requires` cannot see (another virtual environment, an external
+    tool): the case is reported as skipped, with the message as the reason.
+    """
+
+
+@dataclass(frozen=True)
+class Timed:
+    """What a side returns to report its own time instead of the harness's wall time.
+
+    For work done in a subprocess: `seconds` is the time measured there around
+    the operation alone (without interpreter start-up, imports, loading data or
+    sending results back), `result` what `check` receives. The harness still
+    takes the best over `--repeat` calls.
+    """
+
+    seconds: float
+    result: Any = field(repr=False)
+
+
 def _no_check(ours: Any, baseline: Any) -> None:
     """Default check: accept anything (only for cases with nothing to compare)."""
 
@@ -41,14 +68,18 @@ class Case:
     Attributes:
         name: Unique, short, snake_case; `--only` matches on it.
         size: Input size at `--scale 1` (rows, customers, ... as `setup` reads it).
-        setup: `setup(size, rng) -> inputs`; builds the input, never timed.
+        setup: `setup(size, rng) -> inputs`; builds the input, never timed. Raises
+            `UnavailableError` to skip the case.
         ours: `ours(inputs) -> result` with crmkit; timed.
-        baseline: `baseline(inputs) -> result` without crmkit; timed.
+        baseline: `baseline(inputs) -> result` without crmkit; timed. Either side
+            may return `Timed(seconds, result)` to report its own time.
         check: `check(ours_result, baseline_result)`; raises `MismatchError` if they
             differ. Runs once, untimed, on the results of the last repeat.
         requires: Importable modules the case needs; if one is missing the case
             is reported as skipped instead of failing.
         note: One line on what the baseline does, shown by `--list`.
+        scales: False for a fixed data set (a published one): `size` is used and
+            shown as is, whatever `--scale`.
     """
 
     name: str
@@ -59,6 +90,7 @@ class Case:
     check: Callable[[Any, Any], None] = _no_check
     requires: tuple[str, ...] = ()
     note: str = ""
+    scales: bool = True
 
     def missing(self) -> list[str]:
         """The required modules that cannot be imported."""
@@ -100,17 +132,22 @@ def _timed(function: Callable[[Any], Any], inputs: Any, best: _Best) -> None:
     finally:
         if was_enabled:
             gc.enable()
+    if isinstance(result, Timed):  # measured where the work ran: see `Timed`
+        seconds, result = result.seconds, result.result
     best.seconds = min(best.seconds, seconds)
     best.result = result
 
 
 def run_case(case: Case, *, scale: float, repeat: int) -> Row:
     """Build the input, time both sides (best of *repeat*, interleaved) and check them."""
-    size = scaled_size(case.size, scale)
+    size = scaled_size(case.size, scale) if case.scales else case.size
     missing = case.missing()
     if missing:
         return Row(case.name, size, None, None, f"skipped: needs {', '.join(missing)}")
-    inputs = case.setup(size, np.random.default_rng(SEED))
+    try:
+        inputs = case.setup(size, np.random.default_rng(SEED))
+    except UnavailableError as error:
+        return Row(case.name, size, None, None, f"skipped: {error}")
     ours, baseline = _Best(), _Best()
     try:
         for _ in range(repeat):

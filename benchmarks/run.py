@@ -19,7 +19,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when run from e
 
 from harness import Case, MismatchError, format_table, machine_context, run_case, select
 
-CASE_MODULES = ("cases_foundation", "cases_segmentation", "cases_metrics", "cases_lifecycle")
+CASE_MODULES = (
+    "cases_foundation",
+    "cases_segmentation",
+    "cases_metrics",
+    "cases_lifecycle",
+    "cases_clv",
+)
 
 
 def all_cases() -> list[Case]:
