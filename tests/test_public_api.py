@@ -820,6 +820,21 @@ VALID_CALLS.update(
                 **_INTERVAL,
             },
         ),
+        "ClvResult.to_frame": (
+            customer_lifetime_value(
+                _BG_NBD,
+                _SPEND,
+                **_HISTORY,
+                monetary_value=[0.0, 20.0, 15.0],
+                horizon=4.0,
+                discount_rate=0.0,
+            ).to_frame,
+            {"customer_id": ["a", "b", "c"], "backend": "pandas"},
+        ),
+        "HoldoutEvaluation.to_frame": (
+            evaluate_holdout(_BG_NBD, _CLV_SUMMARY).to_frame,
+            {"backend": "pandas"},
+        ),
         "evaluate_holdout": (
             evaluate_holdout,
             {"fit": _BG_NBD, "summary": _CLV_SUMMARY, "max_frequency": 3},

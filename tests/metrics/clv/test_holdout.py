@@ -252,3 +252,21 @@ class TestRefused:
             InvalidInputError,
             "'max_frequency'",
         )
+
+
+def test_to_frame_holds_the_groups(sample: Sample) -> None:
+    """to_frame has one row per calibration-frequency group, with the evaluation's numbers."""
+    summary = btyd_summary(
+        sample.transactions,
+        calibration_end=date(2024, 6, 30),
+        observation_end=date(2024, 12, 31),
+        period="W",
+    )
+    evaluation = evaluate_holdout(
+        fit_bg_nbd(summary.frequency, summary.recency, summary.T), summary
+    )
+
+    frame = evaluation.to_frame(backend="polars")
+
+    assert evaluation.frequency.tolist() == frame["frequency"].to_list()
+    assert evaluation.predicted.tolist() == frame["predicted"].to_list()

@@ -604,3 +604,27 @@ class TestRefused:
         }
 
         refused(customer_lifetime_value, call_kwargs, InvalidTypeError, match)
+
+
+class TestToFrame:
+    def test_rows_follow_the_customers_with_their_interval(
+        self, fitted: tuple[BgNbdFit, GammaGammaFit, dict[str, Any]]
+    ) -> None:
+        """to_frame puts the given ids beside each value and its interval, in order."""
+        transactions, spend, customers = fitted
+        clv = customer_lifetime_value(
+            transactions, spend, **customers, horizon=13.0, discount_rate=0.0, confidence=0.9
+        )
+
+        frame = clv.to_frame(customer_id=list("abcde"))
+
+        assert ["customer_id", "clv", "clv_low", "clv_high"] == frame.columns.tolist()
+        assert list("abcde") == frame["customer_id"].tolist()
+        assert clv.value.tolist() == frame["clv"].tolist()
+        assert (frame["clv_low"] <= frame["clv"]).all()
+
+    def test_a_wrong_number_of_ids_is_refused(self) -> None:
+        """One id per customer valued: a shorter list names 'customer_id'."""
+        clv = customer_lifetime_value(BG_NBD, SPEND, **CUSTOMERS, horizon=13.0, discount_rate=0.0)
+
+        refused(clv.to_frame, {"customer_id": ["a"]}, InvalidInputError, "'customer_id' must")

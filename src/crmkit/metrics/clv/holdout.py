@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from attrs import field, frozen
 from numpy.typing import NDArray
 
+from crmkit import _frames
 from crmkit import _validation as v
 from crmkit._fields import array_field
+from crmkit._frames import Backend
 from crmkit.metrics.clv._base import FloatArray
 from crmkit.metrics.clv.bg_nbd import BgNbdFit, ModifiedBgNbdFit
 from crmkit.metrics.clv.pareto_nbd import ParetoNbdFit
@@ -56,6 +59,27 @@ class HoldoutEvaluation:
     total_predicted: float = field()
     mae: float = field()
     duration: float = field()
+
+    def to_frame(self, backend: Backend = "pandas") -> Any:
+        """One row per calibration-frequency group: `frequency, n_customers, actual, predicted`.
+
+        Examples:
+            >>> from datetime import date
+            >>> from crmkit.datasets import load_sample
+            >>> from crmkit.metrics.clv import btyd_summary, evaluate_holdout, fit_bg_nbd
+            >>> s = btyd_summary(load_sample().transactions, calibration_end=date(2024, 6, 30),
+            ...                  observation_end=date(2024, 12, 31), period="W")
+            >>> table = evaluate_holdout(fit_bg_nbd(s.frequency, s.recency, s.T), s).to_frame()
+            >>> table.columns.tolist()
+            ['frequency', 'n_customers', 'actual', 'predicted']
+        """
+        columns = {
+            "frequency": self.frequency,
+            "n_customers": self.n_customers,
+            "actual": self.actual,
+            "predicted": self.predicted,
+        }
+        return _frames.frame_from_columns(columns, backend=backend)
 
     def __repr__(self) -> str:
         return (

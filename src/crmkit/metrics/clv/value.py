@@ -16,11 +16,13 @@ from typing import Any
 
 import numpy as np
 from attrs import field, frozen
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 from scipy import linalg
 
+from crmkit import _frames
 from crmkit import _validation as v
 from crmkit._fields import array_field, optional_array_field
+from crmkit._frames import Backend
 from crmkit.metrics.clv import _base, bg_bb
 from crmkit.metrics.clv._base import FloatArray, ModelFit
 from crmkit.metrics.clv.bg_bb import BgBbFit
@@ -68,6 +70,39 @@ class ClvResult:
     discount_rate: float = field()
     margin: float = field()
     confidence: float | None = field(default=None)
+
+    def to_frame(
+        self, *, customer_id: ArrayLike | None = None, backend: Backend = "pandas"
+    ) -> Any:
+        """One row per customer: `customer_id` (if given), `clv`, and `clv_low`, `clv_high`.
+
+        Args:
+            customer_id: Ids in the order of the customers valued, e.g. a
+                summary's `customer_id`.
+            backend: `"pandas"`, `"polars"` or `"pyarrow"`.
+
+        Examples:
+            >>> from crmkit.metrics.clv import BgNbdFit, GammaGammaFit, customer_lifetime_value
+            >>> clv = customer_lifetime_value(
+            ...     BgNbdFit.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426),
+            ...     GammaGammaFit.from_params(p=6.25, q=3.74, gamma=15.44),
+            ...     frequency=[0, 2], recency=[0, 30.43], T=[38.86, 38.86],
+            ...     monetary_value=[0.0, 30.0], horizon=52, discount_rate=0.0)
+            >>> clv.to_frame(customer_id=["a", "b"]).columns.tolist()
+            ['customer_id', 'clv']
+        """
+        columns: dict[str, NDArray[Any]] = {}
+        if customer_id is not None:
+            ids = v.one_dimensional("customer_id", customer_id)
+            if ids.size != self.value.size:
+                allowed = f"one id per customer valued ({self.value.size})"
+                v.fail("customer_id", allowed, v.described(f"{ids.size} ids"))
+            columns["customer_id"] = ids
+        columns["clv"] = self.value
+        if self.low is not None and self.high is not None:
+            columns["clv_low"] = self.low
+            columns["clv_high"] = self.high
+        return _frames.frame_from_columns(columns, backend=backend)
 
     def __repr__(self) -> str:
         return (
