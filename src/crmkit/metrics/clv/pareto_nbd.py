@@ -15,6 +15,7 @@ References:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -24,7 +25,8 @@ from scipy import integrate, special, stats
 
 from crmkit import _validation as v
 from crmkit.metrics.clv import _base, _fitting
-from crmkit.metrics.clv._base import FloatArray, ModelFit, Number
+from crmkit.metrics.clv._base import FloatArray
+from crmkit.metrics.clv._continuous import ContinuousFit
 from crmkit.metrics.clv._special import log_hyp2f1_one
 from crmkit.metrics.clv.simulation import SimulatedCustomers, observation_lengths, resolve_params
 from crmkit.metrics.clv.summary import PeriodLike
@@ -95,7 +97,7 @@ def _expected(r: Any, alpha: Any, s: Any, beta: Any, x: Any, t_x: Any, T: Any, t
 
 
 @frozen(kw_only=True, repr=False)
-class ParetoNbdFit(ModelFit):
+class ParetoNbdFit(ContinuousFit):
     """A fitted (or given) Pareto/NBD model.
 
     Attributes:
@@ -114,6 +116,12 @@ class ParetoNbdFit(ModelFit):
         >>> fit = ParetoNbdFit.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
         >>> round(fit.expected_purchases(39, frequency=2, recency=30.43, T=38.86), 3)
         1.455
+        >>> round(fit.probability_alive(frequency=2, recency=30.43, T=38.86), 3)
+        0.869
+        >>> round(fit.expected_purchases_new_customer(39), 3)
+        1.213
+        >>> round(fit.probability_of_purchases(0, 39), 3)
+        0.594
     """
 
     PARAMETERS: ClassVar[tuple[str, ...]] = _PARAMETERS
@@ -136,81 +144,20 @@ class ParetoNbdFit(ModelFit):
         """
         return cls(**_base.known_params(period, r=r, alpha=alpha, s=s, beta=beta))
 
-    def _expected_with(self, p: dict[str, Any], x: Any, t_x: Any, T: Any, t: Any) -> Any:
+    def _alive(self, p: Mapping[str, Any], x: Any, t_x: Any, T: Any) -> Any:
+        return _probability_alive(p["r"], p["alpha"], p["s"], p["beta"], x, t_x, T)
+
+    def _expected_with(self, p: Mapping[str, Any], x: Any, t_x: Any, T: Any, t: Any) -> Any:
         return _expected(p["r"], p["alpha"], p["s"], p["beta"], x, t_x, T, t)
 
-    def probability_alive(
-        self,
-        *,
-        frequency: ArrayLike,
-        recency: ArrayLike,
-        T: ArrayLike,
-    ) -> Number:
-        """Probability that each customer is still alive at the end of their window T.
+    def _expected_new(self, p: Mapping[str, Any], t: Any) -> Any:
+        return p["r"] / p["alpha"] * _mean_truncated_lifetime(p["s"], p["beta"], t)
 
-        Examples:
-            >>> from crmkit.metrics.clv import ParetoNbdFit
-            >>> fit = ParetoNbdFit.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
-            >>> round(fit.probability_alive(frequency=2, recency=30.43, T=38.86), 3)
-            0.869
-        """
-        x, t_x, t = _base.customers(frequency, recency, T)
-        return _base.result(np.asarray(_probability_alive(*self._values(), x, t_x, t)))
-
-    def expected_purchases(
-        self,
-        t: ArrayLike,
-        *,
-        frequency: ArrayLike,
-        recency: ArrayLike,
-        T: ArrayLike,
-    ) -> Number:
-        """Expected purchases in the next *t* periods, given each customer's history.
-
-        Examples:
-            >>> from crmkit.metrics.clv import ParetoNbdFit
-            >>> fit = ParetoNbdFit.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
-            >>> fit.expected_purchases(39, frequency=[0, 2], recency=[0, 30.43], T=[38.86, 38.86])
-            array([0.107..., 1.455...])
-        """
-        horizon = _base.numbers("t", t)
-        x, t_x, t_obs = _base.customers(frequency, recency, T)
-        _base.common_length(t=horizon, frequency=x)
-        values = _expected(*self._values(), x, t_x, t_obs, horizon)
-        return _base.result(np.asarray(values, dtype=np.float64))
-
-    def expected_purchases_new_customer(self, t: ArrayLike) -> Number:
-        """Expected repeat purchases of a customer just acquired, within *t* periods.
-
-        Examples:
-            >>> from crmkit.metrics.clv import ParetoNbdFit
-            >>> fit = ParetoNbdFit.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
-            >>> round(fit.expected_purchases_new_customer(39), 3)
-            1.213
-        """
-        horizon = _base.numbers("t", t)
-        values = self.r / self.alpha * _mean_truncated_lifetime(self.s, self.beta, horizon)
-        return _base.result(np.asarray(values, dtype=np.float64))
-
-    def probability_of_purchases(self, n: ArrayLike, t: ArrayLike) -> Number:
-        """Probability that a new customer makes exactly *n* repeat purchases within *t* periods.
-
-        The lifetime is integrated out numerically (`scipy.integrate.quad_vec`):
-        a customer who dies at u < t buys NBD(r, alpha) over u.
-
-        Examples:
-            >>> import numpy as np
-            >>> from crmkit.metrics.clv import ParetoNbdFit
-            >>> fit = ParetoNbdFit.from_params(r=0.553, alpha=10.578, s=0.606, beta=11.669)
-            >>> p = fit.probability_of_purchases(np.arange(200), 39)
-            >>> round(float(p.sum()), 6), round(float(p[0]), 3)
-            (1.0, 0.594)
-        """
-        counts = _base.numbers("n", n, whole=True)
-        horizon = _base.numbers("t", t)
-        _base.common_length(n=counts, t=horizon)
-        r, alpha, s, beta = self._values()
-        counts, horizon = np.broadcast_arrays(counts, horizon)
+    def _pmf(self, p: Mapping[str, Any], n: Any, t: Any) -> Any:
+        # The lifetime is integrated out numerically (scipy.integrate.quad_vec):
+        # a customer who dies at u < t buys NBD(r, alpha) over u.
+        r, alpha, s, beta = p["r"], p["alpha"], p["s"], p["beta"]
+        counts, horizon = np.broadcast_arrays(n, t)
 
         def died_at(y: float) -> FloatArray:
             u = y * horizon
@@ -219,46 +166,7 @@ class ParetoNbdFit(ModelFit):
 
         died, _ = integrate.quad_vec(died_at, 0.0, 1.0, epsabs=1e-13, epsrel=1e-10)
         alive = (1 + horizon / beta) ** -s * stats.nbinom.pmf(counts, r, alpha / (alpha + horizon))
-        return _base.result(np.asarray(died + alive, dtype=np.float64))
-
-    def expected_purchases_interval(
-        self,
-        t: ArrayLike,
-        *,
-        frequency: ArrayLike,
-        recency: ArrayLike,
-        T: ArrayLike,
-        confidence: float = 0.95,
-        method: str = "delta",
-        n_draws: int = 1000,
-        seed: int | np.random.Generator | None = None,
-    ) -> tuple[Number, Number]:
-        """Interval for `expected_purchases` from the parameters' uncertainty.
-
-        See `BgNbdFit.expected_purchases_interval` for the two methods.
-
-        Examples:
-            >>> from crmkit.metrics.clv import fit_pareto_nbd, simulate_pareto_nbd
-            >>> sample = simulate_pareto_nbd({"r": 0.55, "alpha": 10.6, "s": 0.6, "beta": 11.7},
-            ...                              n_customers=3000, T=39, seed=1)
-            >>> fit = fit_pareto_nbd(sample.frequency, sample.recency, sample.T)
-            >>> low, high = fit.expected_purchases_interval(39, frequency=2, recency=30, T=39)
-            >>> low < fit.expected_purchases(39, frequency=2, recency=30, T=39) < high
-            True
-        """
-        horizon = _base.numbers("t", t)
-        x, t_x, t_obs = _base.customers(frequency, recency, T)
-        _base.common_length(t=horizon, frequency=x)
-
-        def predict(p: dict[str, Any]) -> FloatArray:
-            return np.asarray(self._expected_with(p, x, t_x, t_obs, horizon), dtype=np.float64)
-
-        return self._interval(
-            predict, confidence=confidence, method=method, n_draws=n_draws, seed=seed
-        )
-
-    def _values(self) -> tuple[float, float, float, float]:
-        return self.r, self.alpha, self.s, self.beta
+        return died + alive
 
 
 def fit_pareto_nbd(
