@@ -25,6 +25,7 @@ CASE_MODULES = (
     "cases_metrics",
     "cases_lifecycle",
     "cases_clv",
+    "cases_funnel",
 )
 
 

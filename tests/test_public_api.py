@@ -63,6 +63,12 @@ from crmkit.metrics import (
     two_proportion_test,
     uplift_test,
 )
+from crmkit.funnel import (
+    calibration_report,
+    forecast_distribution,
+    sales_velocity,
+    weighted_pipeline,
+)
 from crmkit.metrics.clv import (
     BgBbFit,
     GammaGammaFit,
@@ -870,6 +876,56 @@ VALID_CALLS.update(
         "simulate_shifted_beta_geometric": (
             simulate_shifted_beta_geometric,
             {"fit_or_params": _SBG, "n_customers": 5, "n_periods": 3, "seed": 1},
+        ),
+    }
+)
+
+# --- crmkit.funnel ------------------------------------------------------------------------------
+
+VALID_CALLS.update(
+    {
+        "forecast_distribution": (
+            forecast_distribution,
+            {
+                "amounts": [100.0, 200.0],
+                "win_probabilities": [0.5, 0.25],
+                "close_dates": np.array(["2025-03-01", "2025-05-01"], dtype="datetime64[D]"),
+                "horizon": date(2025, 3, 31),
+                "target": 50.0,
+                "method": "exact",
+                "n_simulations": 1000,
+                "seed": 1,
+                "correlation": 0.2,
+            },
+        ),
+        "calibration_report": (
+            calibration_report,
+            {"predicted_probabilities": [0.2, 0.8], "outcomes": [0, 1], "n_bins": 5},
+        ),
+        "CalibrationReport.to_frame": (
+            calibration_report([0.2, 0.8], [0, 1]).to_frame,
+            {"backend": "pandas"},
+        ),
+        "weighted_pipeline": (
+            weighted_pipeline,
+            {
+                "amounts": [100.0, 50.0],
+                "stages": ["proposal", "negotiation"],
+                "pipeline": SALES_PIPELINE,
+                "probabilities": {"proposal": 0.4},
+            },
+        ),
+        "WeightedPipeline.by_category": (
+            weighted_pipeline([100.0], ["proposal"], SALES_PIPELINE).by_category,
+            {},
+        ),
+        "WeightedPipeline.to_frame": (
+            weighted_pipeline([100.0], ["proposal"], SALES_PIPELINE).to_frame,
+            {"backend": "pandas"},
+        ),
+        "sales_velocity": (
+            sales_velocity,
+            {"n_opportunities": 100, "win_rate": 0.25, "average_deal": 8000.0, "cycle_days": 50},
         ),
     }
 )

@@ -1,8 +1,30 @@
-"""Funnel: stage conversion, velocity, pipeline forecasts and lead scoring.
+"""Funnel: pipeline forecasts, calibration of win probabilities, sales velocity.
 
-Planned (issue "Funnel"): conversion and velocity per pipeline stage, weighted
-and Markov-chain pipeline forecasts with intervals, calibration reports, and
-lead scorers. Nothing here is available yet.
+`weighted_pipeline` values open deals at their stage's win probability,
+`forecast_distribution` gives the distribution of deals won and revenue from
+open deals (exact Poisson-binomial, optionally correlated), `calibration_report`
+checks whether predicted win probabilities are honest, and `sales_velocity`
+measures how fast the pipeline turns into revenue. Stage conversion, Markov
+pipeline fits and lead scoring are still to come (issue "Funnel").
+
+Examples:
+    >>> from crmkit.funnel import forecast_distribution
+    >>> forecast_distribution([100.0, 200.0, 300.0], [0.5, 0.5, 0.5]).expected_revenue
+    300.0
 """
 
-__all__: list[str] = []
+from crmkit.funnel.calibration import CalibrationReport, calibration_report
+from crmkit.funnel.forecast import ForecastDistribution, ForecastMethod, forecast_distribution
+from crmkit.funnel.pipeline import WeightedPipeline, weighted_pipeline
+from crmkit.funnel.velocity import sales_velocity
+
+__all__ = [
+    "CalibrationReport",
+    "ForecastDistribution",
+    "ForecastMethod",
+    "WeightedPipeline",
+    "calibration_report",
+    "forecast_distribution",
+    "sales_velocity",
+    "weighted_pipeline",
+]
