@@ -19,6 +19,12 @@ import pytest
 from crmkit import Transactions, io
 from crmkit.datasets import load_sample, simulate_survey_responses, simulate_transactions
 from crmkit.errors import CrmkitError
+from crmkit.funnel import (
+    calibration_report,
+    forecast_distribution,
+    sales_velocity,
+    weighted_pipeline,
+)
 from crmkit.lifecycle import (
     CUSTOMER_LIFECYCLE,
     DEFAULT_MATRIX,
@@ -62,12 +68,6 @@ from crmkit.metrics import (
     simple_ltv,
     two_proportion_test,
     uplift_test,
-)
-from crmkit.funnel import (
-    calibration_report,
-    forecast_distribution,
-    sales_velocity,
-    weighted_pipeline,
 )
 from crmkit.metrics.clv import (
     BgBbFit,
