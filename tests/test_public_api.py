@@ -20,7 +20,9 @@ from crmkit import Transactions, io
 from crmkit.datasets import load_sample, simulate_survey_responses, simulate_transactions
 from crmkit.errors import CrmkitError
 from crmkit.funnel import (
+    StageHistory,
     calibration_report,
+    fit_markov_pipeline,
     forecast_distribution,
     sales_velocity,
     weighted_pipeline,
@@ -882,6 +884,14 @@ VALID_CALLS.update(
 
 # --- crmkit.funnel ------------------------------------------------------------------------------
 
+_STAGE_ROWS = {
+    "opportunity_id": ["d1", "d1", "d2"],
+    "stage": ["proposal", "won", "proposal"],
+    "entered_at": np.array(["2025-01-01", "2025-01-11", "2025-01-05"], dtype="datetime64[us]"),
+    "pipeline": SALES_PIPELINE,
+}
+_STAGES_HISTORY = StageHistory.from_arrays(**_STAGE_ROWS)
+
 VALID_CALLS.update(
     {
         "forecast_distribution": (
@@ -921,6 +931,35 @@ VALID_CALLS.update(
         ),
         "WeightedPipeline.to_frame": (
             weighted_pipeline([100.0], ["proposal"], SALES_PIPELINE).to_frame,
+            {"backend": "pandas"},
+        ),
+        "StageHistory.from_arrays": (StageHistory.from_arrays, _STAGE_ROWS),
+        "StageHistory.from_frame": (
+            StageHistory.from_frame,
+            {
+                "frame": pd.DataFrame(
+                    {
+                        "opportunity_id": ["d1", "d1"],
+                        "stage": ["proposal", "won"],
+                        "entered_at": pd.to_datetime(["2025-01-01", "2025-01-11"]),
+                    }
+                ),
+                "pipeline": SALES_PIPELINE,
+                "opportunity_id": "opportunity_id",
+                "stage": "stage",
+                "entered_at": "entered_at",
+            },
+        ),
+        "fit_markov_pipeline": (
+            fit_markov_pipeline,
+            {"history": _STAGES_HISTORY, "pipeline": SALES_PIPELINE, "as_of": date(2025, 2, 1)},
+        ),
+        "MarkovPipelineFit.win_probability_within": (
+            fit_markov_pipeline(_STAGES_HISTORY, SALES_PIPELINE).win_probability_within,
+            {"days": 30.0},
+        ),
+        "MarkovPipelineFit.to_frame": (
+            fit_markov_pipeline(_STAGES_HISTORY, SALES_PIPELINE).to_frame,
             {"backend": "pandas"},
         ),
         "sales_velocity": (

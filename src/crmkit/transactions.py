@@ -292,7 +292,7 @@ class Transactions:
             amount=amounts,
             **{k: a for k, a in optional.items() if a is not None},
         )
-        order = _customer_time_order(codes, times) if n else np.arange(0)
+        order = _columns.key_time_order(codes, times) if n else np.arange(0)
         return cls(
             customer_index=codes[order],
             customer_ids=labels,
@@ -388,17 +388,6 @@ class Transactions:
     def _optional_columns(self) -> dict[str, NDArray[Any]]:
         pairs = {"quantity": self.quantity, "category": self.category, "channel": self.channel}
         return {name: array for name, array in pairs.items() if array is not None}
-
-
-def _customer_time_order(
-    codes: NDArray[np.int64], times: NDArray[np.datetime64]
-) -> NDArray[np.intp]:
-    # Two stable argsorts beat np.lexsort, and logs usually arrive in time order,
-    # in which case the time sort is skipped.
-    if (np.diff(times) >= np.timedelta64(0)).all():
-        return np.argsort(codes, kind="stable")
-    by_time = np.argsort(times, kind="stable")
-    return by_time[np.argsort(codes[by_time], kind="stable")]
 
 
 def _is_sorted(codes: NDArray[np.int64], times: NDArray[np.datetime64]) -> bool:

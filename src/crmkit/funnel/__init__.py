@@ -4,8 +4,10 @@
 `forecast_distribution` gives the distribution of deals won and revenue from
 open deals (exact Poisson-binomial, optionally correlated), `calibration_report`
 checks whether predicted win probabilities are honest, and `sales_velocity`
-measures how fast the pipeline turns into revenue. Stage conversion, Markov
-pipeline fits and lead scoring are still to come (issue "Funnel").
+measures how fast the pipeline turns into revenue. `StageHistory` holds when
+deals entered which stage, and `fit_markov_pipeline` estimates the pipeline's
+absorbing chain from it. Stage conversion and lead scoring are still to come
+(issue "Funnel").
 
 Examples:
     >>> from crmkit.funnel import forecast_distribution
@@ -15,6 +17,8 @@ Examples:
 
 from crmkit.funnel.calibration import CalibrationReport, calibration_report
 from crmkit.funnel.forecast import ForecastDistribution, ForecastMethod, forecast_distribution
+from crmkit.funnel.history import StageHistory
+from crmkit.funnel.markov import MarkovPipelineFit, fit_markov_pipeline
 from crmkit.funnel.pipeline import WeightedPipeline, weighted_pipeline
 from crmkit.funnel.velocity import sales_velocity
 
@@ -22,8 +26,11 @@ __all__ = [
     "CalibrationReport",
     "ForecastDistribution",
     "ForecastMethod",
+    "MarkovPipelineFit",
+    "StageHistory",
     "WeightedPipeline",
     "calibration_report",
+    "fit_markov_pipeline",
     "forecast_distribution",
     "sales_velocity",
     "weighted_pipeline",
