@@ -135,9 +135,7 @@ def positions(argument: str, values: NDArray[Any], names: Any, what: str) -> NDA
     return codes
 
 
-def key_time_order(
-    codes: NDArray[np.int64], times: NDArray[np.datetime64]
-) -> NDArray[np.intp]:
+def key_time_order(codes: NDArray[np.int64], times: NDArray[np.datetime64]) -> NDArray[np.intp]:
     """Row order by key (customer, opportunity), then time; stable for ties."""
     # Two stable argsorts beat np.lexsort, and logs usually arrive in time order,
     # in which case the time sort is skipped.
