@@ -25,6 +25,7 @@ from crmkit.funnel import (
     fit_markov_pipeline,
     forecast_distribution,
     sales_velocity,
+    stage_conversion,
     weighted_pipeline,
 )
 from crmkit.lifecycle import (
@@ -960,6 +961,19 @@ VALID_CALLS.update(
         ),
         "MarkovPipelineFit.to_frame": (
             fit_markov_pipeline(_STAGES_HISTORY, SALES_PIPELINE).to_frame,
+            {"backend": "pandas"},
+        ),
+        "stage_conversion": (
+            stage_conversion,
+            {
+                "history": _STAGES_HISTORY,
+                "pipeline": SALES_PIPELINE,
+                "as_of": date(2025, 2, 1),
+                "confidence": 0.9,
+            },
+        ),
+        "StageConversion.to_frame": (
+            stage_conversion(_STAGES_HISTORY, SALES_PIPELINE).to_frame,
             {"backend": "pandas"},
         ),
         "sales_velocity": (

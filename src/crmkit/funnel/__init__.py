@@ -6,8 +6,8 @@ open deals (exact Poisson-binomial, optionally correlated), `calibration_report`
 checks whether predicted win probabilities are honest, and `sales_velocity`
 measures how fast the pipeline turns into revenue. `StageHistory` holds when
 deals entered which stage, and `fit_markov_pipeline` estimates the pipeline's
-absorbing chain from it. Stage conversion and lead scoring are still to come
-(issue "Funnel").
+absorbing chain from it; `stage_conversion` counts per stage who moved on and
+who won, open deals censored. Lead scoring is still to come (issue "Funnel").
 
 Examples:
     >>> from crmkit.funnel import forecast_distribution
@@ -16,6 +16,7 @@ Examples:
 """
 
 from crmkit.funnel.calibration import CalibrationReport, calibration_report
+from crmkit.funnel.conversion import StageConversion, stage_conversion
 from crmkit.funnel.forecast import ForecastDistribution, ForecastMethod, forecast_distribution
 from crmkit.funnel.history import StageHistory
 from crmkit.funnel.markov import MarkovPipelineFit, fit_markov_pipeline
@@ -27,11 +28,13 @@ __all__ = [
     "ForecastDistribution",
     "ForecastMethod",
     "MarkovPipelineFit",
+    "StageConversion",
     "StageHistory",
     "WeightedPipeline",
     "calibration_report",
     "fit_markov_pipeline",
     "forecast_distribution",
     "sales_velocity",
+    "stage_conversion",
     "weighted_pipeline",
 ]

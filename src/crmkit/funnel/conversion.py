@@ -1,0 +1,220 @@
+"""Stage conversion: how many deals that entered each stage moved on, and won.
+
+Open deals are censored, not lost: a deal still sitting in a stage has not yet
+converted or dropped out there, so it is left out of that stage's rates (and
+out of the won/lost rate until it closes).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+from attrs import field, frozen
+from numpy.typing import NDArray
+
+from crmkit import _frames
+from crmkit import _validation as v
+from crmkit._fields import array_field
+from crmkit._frames import Backend
+from crmkit.funnel.history import StageHistory
+from crmkit.lifecycle import StateMachine
+from crmkit.metrics import proportion_ci
+
+__all__ = ["StageConversion", "stage_conversion"]
+
+Rate = tuple[float, float, float] | None
+"""(estimate, ci_low, ci_high), or None when no deal has resolved the question yet."""
+
+
+@frozen(kw_only=True, repr=False)
+class StageConversion:
+    """Per open stage: deals that entered, moved on, dropped, won, lost or are still open.
+
+    Attributes:
+        stages: The pipeline's open (non-terminal) stages, in order.
+        entered: Deals that entered each stage.
+        advanced: Deals whose next stage was not a losing one.
+        dropped: Deals whose next stage was a losing one.
+        waiting: Deals still in the stage (censored).
+        won: Deals that entered the stage and were won in the end.
+        lost: Deals that entered the stage and were lost in the end.
+        still_open: Deals that entered the stage and are not closed yet.
+        to_next: advanced / (advanced + dropped) with its Wilson interval.
+        to_won: won / (won + lost) with its Wilson interval.
+        confidence: Level of the intervals.
+
+    Examples:
+        >>> import numpy as np
+        >>> from crmkit.funnel import StageHistory, stage_conversion
+        >>> from crmkit.lifecycle import SALES_PIPELINE
+        >>> history = StageHistory.from_arrays(
+        ...     opportunity_id=["a", "a", "b", "b", "c"],
+        ...     stage=["proposal", "won", "proposal", "lost", "proposal"],
+        ...     entered_at=np.array(["2025-01-01", "2025-01-09", "2025-01-02", "2025-01-07",
+        ...                          "2025-01-03"], dtype="datetime64[us]"),
+        ...     pipeline=SALES_PIPELINE)
+        >>> conversion = stage_conversion(history, SALES_PIPELINE)
+        >>> i = conversion.stages.index("proposal")
+        >>> int(conversion.entered[i]), int(conversion.waiting[i]), conversion.to_won[i][0]
+        (3, 1, 0.5)
+    """
+
+    stages: tuple[str, ...] = field()
+    entered: NDArray[np.int64] = array_field()
+    advanced: NDArray[np.int64] = array_field()
+    dropped: NDArray[np.int64] = array_field()
+    waiting: NDArray[np.int64] = array_field()
+    won: NDArray[np.int64] = array_field()
+    lost: NDArray[np.int64] = array_field()
+    still_open: NDArray[np.int64] = array_field()
+    to_next: tuple[Rate, ...] = field()
+    to_won: tuple[Rate, ...] = field()
+    confidence: float = field()
+
+    def __repr__(self) -> str:
+        return f"StageConversion(n_stages={len(self.stages)}, entered={self.entered.tolist()})"
+
+    def to_frame(self, backend: Backend = "pandas") -> Any:
+        """One row per open stage, rates as columns (missing where nothing resolved yet).
+
+        Examples:
+            >>> import numpy as np
+            >>> from crmkit.funnel import StageHistory, stage_conversion
+            >>> from crmkit.lifecycle import SALES_PIPELINE
+            >>> history = StageHistory.from_arrays(
+            ...     opportunity_id=["a", "a"], stage=["proposal", "won"],
+            ...     entered_at=np.array(["2025-01-01", "2025-01-09"], dtype="datetime64[us]"),
+            ...     pipeline=SALES_PIPELINE)
+            >>> stage_conversion(history, SALES_PIPELINE).to_frame().columns.tolist()[:4]
+            ['stage', 'entered', 'advanced', 'dropped']
+        """
+
+        def part(rates: tuple[Rate, ...], k: int) -> NDArray[np.float64]:
+            return np.array([np.nan if rate is None else rate[k] for rate in rates])
+
+        columns = {
+            "stage": np.array(self.stages),
+            "entered": self.entered,
+            "advanced": self.advanced,
+            "dropped": self.dropped,
+            "waiting": self.waiting,
+            "won": self.won,
+            "lost": self.lost,
+            "still_open": self.still_open,
+            "to_next": part(self.to_next, 0),
+            "to_next_low": part(self.to_next, 1),
+            "to_next_high": part(self.to_next, 2),
+            "to_won": part(self.to_won, 0),
+            "to_won_low": part(self.to_won, 1),
+            "to_won_high": part(self.to_won, 2),
+        }
+        return _frames.frame_from_columns(columns, backend=backend)
+
+
+def stage_conversion(
+    history: StageHistory,
+    pipeline: StateMachine,
+    *,
+    as_of: date | datetime | None = None,
+    confidence: float = 0.95,
+) -> StageConversion:
+    """Conversion from each open stage to the next and to won, open deals censored.
+
+    Args:
+        history: Stage entries of the deals.
+        pipeline: The pipeline the history was built with; its terminal stage
+            with stated probability 1 wins, its other terminal stages lose.
+        as_of: If given, only stage entries on or before it count (the
+            pipeline as it stood then).
+        confidence: Level of the Wilson intervals.
+
+    Raises:
+        InvalidInputError: If the history was built with other stages, the
+            pipeline has no won stage, or no entry is on or before `as_of`.
+        InvalidTypeError: If *history* or *pipeline* is of the wrong kind.
+
+    Examples:
+        >>> import numpy as np
+        >>> from crmkit.funnel import StageHistory, stage_conversion
+        >>> from crmkit.lifecycle import SALES_PIPELINE
+        >>> history = StageHistory.from_arrays(
+        ...     opportunity_id=["a", "a", "b", "b"],
+        ...     stage=["proposal", "negotiation", "proposal", "lost"],
+        ...     entered_at=np.array(["2025-01-01", "2025-01-05", "2025-01-02", "2025-01-09"],
+        ...                         dtype="datetime64[us]"),
+        ...     pipeline=SALES_PIPELINE)
+        >>> c = stage_conversion(history, SALES_PIPELINE)
+        >>> c.to_next[c.stages.index("proposal")][0]    # a moved on, b dropped
+        0.5
+    """
+    if not isinstance(history, StageHistory):
+        v.fail_type("history", "a StageHistory", history)
+    if not isinstance(pipeline, StateMachine):
+        v.fail_type("pipeline", "a StateMachine (a pipeline definition)", pipeline)
+    if history.stages != pipeline.stages:
+        v.fail("pipeline", "the pipeline the history was built with", pipeline.name)
+    won_stages = [s for s in pipeline.terminal if pipeline.probabilities.get(s) == 1.0]
+    if not won_stages:
+        v.fail("pipeline", "a terminal stage with stated probability 1 (won)", pipeline.name)
+    level = v.check_open_interval("confidence", confidence, 0.0, 1.0)
+    keep = np.ones(len(history), dtype=bool)
+    if as_of is not None:
+        keep = history.entered_at <= v.as_of_datetime64(as_of)
+        if not keep.any():
+            v.fail("as_of", "on or after the first stage entry", as_of)
+    opportunity, stage = history.opportunity_index[keep], history.stage_code[keep]
+    n = len(pipeline.stages)
+    won_code = pipeline.stages.index(won_stages[0])
+    losing = np.isin(
+        np.arange(n), [pipeline.stages.index(s) for s in pipeline.terminal if s != won_stages[0]]
+    )
+    is_last = np.append(np.diff(opportunity) != 0, True)
+    following = np.append(stage[1:], -1)
+    final = stage[is_last][
+        np.cumsum(np.append(0, np.diff(opportunity) != 0))
+    ]  # each row's deal's last stage
+    open_stages = [i for i, s in enumerate(pipeline.stages) if s not in pipeline.terminal]
+    counts: dict[str, list[int]] = {
+        key: [] for key in ("entered", "advanced", "dropped", "waiting", "won", "lost", "open")
+    }
+    for code in open_stages:
+        # The first entry of the stage per deal decides (re-entries are not new deals).
+        rows = np.flatnonzero(stage == code)
+        rows = rows[np.append(True, np.diff(opportunity[rows]) != 0)] if rows.size else rows
+        nxt = following[rows]
+        waiting = is_last[rows]
+        dropped = ~waiting & losing[np.where(nxt >= 0, nxt, 0)]
+        counts["entered"].append(rows.size)
+        counts["waiting"].append(int(waiting.sum()))
+        counts["dropped"].append(int(dropped.sum()))
+        counts["advanced"].append(int((~waiting & ~dropped).sum()))
+        counts["won"].append(int((final[rows] == won_code).sum()))
+        counts["lost"].append(int(losing[final[rows]].sum()))
+        counts["open"].append(rows.size - counts["won"][-1] - counts["lost"][-1])
+    return StageConversion(
+        stages=tuple(pipeline.stages[i] for i in open_stages),
+        entered=np.array(counts["entered"], dtype=np.int64),
+        advanced=np.array(counts["advanced"], dtype=np.int64),
+        dropped=np.array(counts["dropped"], dtype=np.int64),
+        waiting=np.array(counts["waiting"], dtype=np.int64),
+        won=np.array(counts["won"], dtype=np.int64),
+        lost=np.array(counts["lost"], dtype=np.int64),
+        still_open=np.array(counts["open"], dtype=np.int64),
+        to_next=tuple(
+            _rate(a, a + d, level)
+            for a, d in zip(counts["advanced"], counts["dropped"], strict=True)
+        ),
+        to_won=tuple(
+            _rate(w, w + lo, level) for w, lo in zip(counts["won"], counts["lost"], strict=True)
+        ),
+        confidence=level,
+    )
+
+
+def _rate(successes: int, trials: int, level: float) -> Rate:
+    if trials == 0:
+        return None
+    interval = proportion_ci(successes, trials, confidence=level)
+    return (interval.estimate, interval.ci_low, interval.ci_high)
