@@ -26,6 +26,7 @@ from crmkit.funnel import (
     forecast_distribution,
     sales_velocity,
     stage_conversion,
+    stage_velocity,
     weighted_pipeline,
 )
 from crmkit.lifecycle import (
@@ -975,6 +976,10 @@ VALID_CALLS.update(
         "StageConversion.to_frame": (
             stage_conversion(_STAGES_HISTORY, SALES_PIPELINE).to_frame,
             {"backend": "pandas"},
+        ),
+        "stage_velocity": (
+            stage_velocity,
+            {"history": _STAGES_HISTORY, "pipeline": SALES_PIPELINE, "as_of": date(2025, 2, 1)},
         ),
         "sales_velocity": (
             sales_velocity,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from tests.assertions import refused
 
 from crmkit.errors import InvalidInputError, InvalidTypeError
-from crmkit.funnel import StageConversion, StageHistory, stage_conversion
+from crmkit.funnel import StageConversion, StageHistory, stage_conversion, stage_velocity
 from crmkit.lifecycle import CUSTOMER_LIFECYCLE, SALES_PIPELINE
 
 OPEN = SALES_PIPELINE.stages[:4]
@@ -139,4 +139,47 @@ class TestRefused:
             {"history": ROWS, "pipeline": SALES_PIPELINE},
             InvalidTypeError,
             "'history' must",
+        )
+
+
+class TestVelocity:
+    def test_medians_by_hand(self) -> None:
+        """Proposal stays of 4, 4 and 4 days (a, b, d) finished and c's 28 days running on
+        31 January: the Kaplan-Meier median is 4 days."""
+        v = stage_velocity(history(ROWS), SALES_PIPELINE, as_of=date(2025, 1, 31))
+        i = v.stages.index("proposal")
+
+        assert (4, 3) == (v.n_stays[i], v.n_finished[i])
+        assert 4.0 == v.median_days[i]
+
+    def test_censored_stays_keep_the_tail_open(self) -> None:
+        """One stay of 10 days finished, three still running at ~21 days: the curve drops to
+        3/4 at day 10 and no further, so the median is not reached (None), not 10."""
+        rows = [
+            ("a", "proposal", "2025-01-01"),
+            ("a", "won", "2025-01-11"),
+            ("b", "proposal", "2025-01-11"),
+            ("c", "proposal", "2025-01-11"),
+            ("d", "proposal", "2025-01-11"),
+        ]
+        v = stage_velocity(history(rows), SALES_PIPELINE, as_of=date(2025, 1, 31))
+        i = v.stages.index("proposal")
+
+        assert v.median_days[i] is None
+        assert 10.0 == v.p25_days[i]
+
+    def test_no_finished_stay_gives_no_figures(self) -> None:
+        """A stage where nothing has moved on yet has no quantiles."""
+        v = stage_velocity(history(ROWS), SALES_PIPELINE, as_of=date(2025, 1, 31))
+        i = v.stages.index("initial_contact")
+
+        assert (0, None) == (v.n_stays[i], v.median_days[i])
+
+    def test_as_of_before_everything_is_refused(self) -> None:
+        """An as_of before the first entry names 'as_of'."""
+        refused(
+            stage_velocity,
+            {"history": history(ROWS), "pipeline": SALES_PIPELINE, "as_of": date(2024, 1, 1)},
+            InvalidInputError,
+            "'as_of' must",
         )

@@ -7,7 +7,8 @@ checks whether predicted win probabilities are honest, and `sales_velocity`
 measures how fast the pipeline turns into revenue. `StageHistory` holds when
 deals entered which stage, and `fit_markov_pipeline` estimates the pipeline's
 absorbing chain from it; `stage_conversion` counts per stage who moved on and
-who won, open deals censored. Lead scoring is still to come (issue "Funnel").
+who won, open deals censored, and `stage_velocity` how long they stay
+(Kaplan-Meier). Lead scoring is still to come (issue "Funnel").
 
 Examples:
     >>> from crmkit.funnel import forecast_distribution
@@ -16,7 +17,12 @@ Examples:
 """
 
 from crmkit.funnel.calibration import CalibrationReport, calibration_report
-from crmkit.funnel.conversion import StageConversion, stage_conversion
+from crmkit.funnel.conversion import (
+    StageConversion,
+    StageVelocity,
+    stage_conversion,
+    stage_velocity,
+)
 from crmkit.funnel.forecast import ForecastDistribution, ForecastMethod, forecast_distribution
 from crmkit.funnel.history import StageHistory
 from crmkit.funnel.markov import MarkovPipelineFit, fit_markov_pipeline
@@ -30,11 +36,13 @@ __all__ = [
     "MarkovPipelineFit",
     "StageConversion",
     "StageHistory",
+    "StageVelocity",
     "WeightedPipeline",
     "calibration_report",
     "fit_markov_pipeline",
     "forecast_distribution",
     "sales_velocity",
     "stage_conversion",
+    "stage_velocity",
     "weighted_pipeline",
 ]

@@ -1,4 +1,4 @@
-"""Stage conversion: how many deals that entered each stage moved on, and won.
+"""Stage conversion and velocity: who moved on from each stage, who won, and how fast.
 
 Open deals are censored, not lost: a deal still sitting in a stage has not yet
 converted or dropped out there, so it is left out of that stage's rates (and
@@ -20,9 +20,9 @@ from crmkit._fields import array_field
 from crmkit._frames import Backend
 from crmkit.funnel.history import StageHistory
 from crmkit.lifecycle import StateMachine
-from crmkit.metrics import proportion_ci
+from crmkit.metrics import kaplan_meier, proportion_ci
 
-__all__ = ["StageConversion", "stage_conversion"]
+__all__ = ["StageConversion", "StageVelocity", "stage_conversion", "stage_velocity"]
 
 Rate = tuple[float, float, float] | None
 """(estimate, ci_low, ci_high), or None when no deal has resolved the question yet."""
@@ -218,3 +218,124 @@ def _rate(successes: int, trials: int, level: float) -> Rate:
         return None
     interval = proportion_ci(successes, trials, confidence=level)
     return (interval.estimate, interval.ci_low, interval.ci_high)
+
+
+_MICROSECONDS_PER_DAY = 86_400_000_000
+
+
+@frozen(kw_only=True, repr=False)
+class StageVelocity:
+    """Per open stage: how long deals stay before moving on (Kaplan-Meier).
+
+    Stays still running at `as_of` are censored: they count as "at least this
+    long", so slow deals do not vanish from the estimate.
+
+    Attributes:
+        stages: The pipeline's open stages, in order.
+        n_stays: Stays in each stage (finished and running).
+        n_finished: Stays that ended with a move.
+        median_days: Kaplan-Meier median days in stage (None if never reached).
+        p25_days: Days by which a quarter of the stays have ended (None if never reached).
+        p75_days: Days by which three quarters have ended (None if never reached).
+
+    Examples:
+        >>> import numpy as np
+        >>> from datetime import date
+        >>> from crmkit.funnel import StageHistory, stage_velocity
+        >>> from crmkit.lifecycle import SALES_PIPELINE
+        >>> history = StageHistory.from_arrays(
+        ...     opportunity_id=["a", "a", "b", "b"], stage=["proposal", "won", "proposal", "lost"],
+        ...     entered_at=np.array(["2025-01-01", "2025-01-11", "2025-01-01", "2025-01-21"],
+        ...                         dtype="datetime64[us]"),
+        ...     pipeline=SALES_PIPELINE)
+        >>> velocity = stage_velocity(history, SALES_PIPELINE, as_of=date(2025, 2, 1))
+        >>> velocity.median_days[velocity.stages.index("proposal")]
+        10.0
+    """
+
+    stages: tuple[str, ...] = field()
+    n_stays: NDArray[np.int64] = array_field()
+    n_finished: NDArray[np.int64] = array_field()
+    median_days: tuple[float | None, ...] = field()
+    p25_days: tuple[float | None, ...] = field()
+    p75_days: tuple[float | None, ...] = field()
+
+    def __repr__(self) -> str:
+        return f"StageVelocity(n_stages={len(self.stages)}, n_stays={self.n_stays.tolist()})"
+
+
+def stage_velocity(
+    history: StageHistory, pipeline: StateMachine, *, as_of: date | datetime
+) -> StageVelocity:
+    """Days deals spend in each open stage, with running stays censored at `as_of`.
+
+    A stay runs from entering a stage to entering a different one; a stage
+    entered again right after itself continues the stay. Stays that began
+    after `as_of` are ignored.
+
+    Raises:
+        InvalidInputError: If the history was built with other stages or no
+            entry is on or before `as_of`.
+        InvalidTypeError: If *history* or *pipeline* is of the wrong kind.
+
+    Examples:
+        >>> import numpy as np
+        >>> from datetime import date
+        >>> from crmkit.funnel import StageHistory, stage_velocity
+        >>> from crmkit.lifecycle import SALES_PIPELINE
+        >>> history = StageHistory.from_arrays(
+        ...     opportunity_id=["a", "a", "b"], stage=["proposal", "won", "proposal"],
+        ...     entered_at=np.array(["2025-01-01", "2025-01-05", "2025-01-01"],
+        ...                         dtype="datetime64[us]"),
+        ...     pipeline=SALES_PIPELINE)
+        >>> v = stage_velocity(history, SALES_PIPELINE, as_of=date(2025, 1, 31))
+        >>> i = v.stages.index("proposal")
+        >>> int(v.n_stays[i]), int(v.n_finished[i])
+        (2, 1)
+    """
+    if not isinstance(history, StageHistory):
+        v.fail_type("history", "a StageHistory", history)
+    if not isinstance(pipeline, StateMachine):
+        v.fail_type("pipeline", "a StateMachine (a pipeline definition)", pipeline)
+    if history.stages != pipeline.stages:
+        v.fail("pipeline", "the pipeline the history was built with", pipeline.name)
+    moment = v.as_of_datetime64(as_of)
+    keep = history.entered_at <= moment
+    if not keep.any():
+        v.fail("as_of", "on or after the first stage entry", as_of)
+    opportunity, stage = history.opportunity_index[keep], history.stage_code[keep]
+    entered = history.entered_at[keep]
+    repeat = np.zeros(stage.size, dtype=bool)
+    repeat[1:] = (np.diff(opportunity) == 0) & (np.diff(stage) == 0)
+    opportunity, stage, entered = opportunity[~repeat], stage[~repeat], entered[~repeat]
+    ends = np.append(np.diff(opportunity) == 0, False)  # the next row is the same deal's move
+    until = np.append(entered[1:], moment)
+    until = np.where(ends, until, moment)
+    length = (until - entered).astype("timedelta64[us]").astype(np.int64) / _MICROSECONDS_PER_DAY
+    open_stages = [i for i, s in enumerate(pipeline.stages) if s not in pipeline.terminal]
+    stays, finished, quantiles = [], [], []
+    for code in open_stages:
+        rows = stage == code
+        stays.append(int(rows.sum()))
+        finished.append(int(ends[rows].sum()))
+        quantiles.append(_quantiles(length[rows], ends[rows]))
+    return StageVelocity(
+        stages=tuple(pipeline.stages[i] for i in open_stages),
+        n_stays=np.array(stays, dtype=np.int64),
+        n_finished=np.array(finished, dtype=np.int64),
+        median_days=tuple(q[1] for q in quantiles),
+        p25_days=tuple(q[0] for q in quantiles),
+        p75_days=tuple(q[2] for q in quantiles),
+    )
+
+
+def _quantiles(
+    days: NDArray[np.float64], ended: NDArray[np.bool_]
+) -> tuple[float | None, float | None, float | None]:
+    """Days by which 25%, 50% and 75% of stays have ended (Kaplan-Meier), if reached."""
+    if not ended.any():
+        return None, None, None
+    curve = kaplan_meier(days, ended)
+    reached = [np.flatnonzero(curve.survival <= 1 - q) for q in (0.25, 0.5, 0.75)]
+    first = [float(curve.times[r[0]]) if r.size else None for r in reached]
+    return first[0], first[1], first[2]
