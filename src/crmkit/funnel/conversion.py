@@ -18,7 +18,7 @@ from crmkit import _frames
 from crmkit import _validation as v
 from crmkit._fields import array_field
 from crmkit._frames import Backend
-from crmkit.funnel.history import StageHistory
+from crmkit.funnel.history import StageHistory, won_stage
 from crmkit.lifecycle import StateMachine
 from crmkit.metrics import kaplan_meier, proportion_ci
 
@@ -149,15 +149,7 @@ def stage_conversion(
         >>> c.to_next[c.stages.index("proposal")][0]    # a moved on, b dropped
         0.5
     """
-    if not isinstance(history, StageHistory):
-        v.fail_type("history", "a StageHistory", history)
-    if not isinstance(pipeline, StateMachine):
-        v.fail_type("pipeline", "a StateMachine (a pipeline definition)", pipeline)
-    if history.stages != pipeline.stages:
-        v.fail("pipeline", "the pipeline the history was built with", pipeline.name)
-    won_stages = [s for s in pipeline.terminal if pipeline.probabilities.get(s) == 1.0]
-    if not won_stages:
-        v.fail("pipeline", "a terminal stage with stated probability 1 (won)", pipeline.name)
+    won = won_stage(history, pipeline)
     level = v.check_open_interval("confidence", confidence, 0.0, 1.0)
     keep = np.ones(len(history), dtype=bool)
     if as_of is not None:
@@ -166,9 +158,9 @@ def stage_conversion(
             v.fail("as_of", "on or after the first stage entry", as_of)
     opportunity, stage = history.opportunity_index[keep], history.stage_code[keep]
     n = len(pipeline.stages)
-    won_code = pipeline.stages.index(won_stages[0])
+    won_code = pipeline.stages.index(won)
     losing = np.isin(
-        np.arange(n), [pipeline.stages.index(s) for s in pipeline.terminal if s != won_stages[0]]
+        np.arange(n), [pipeline.stages.index(s) for s in pipeline.terminal if s != won]
     )
     is_last = np.append(np.diff(opportunity) != 0, True)
     following = np.append(stage[1:], -1)
@@ -293,12 +285,7 @@ def stage_velocity(
         >>> int(v.n_stays[i]), int(v.n_finished[i])
         (2, 1)
     """
-    if not isinstance(history, StageHistory):
-        v.fail_type("history", "a StageHistory", history)
-    if not isinstance(pipeline, StateMachine):
-        v.fail_type("pipeline", "a StateMachine (a pipeline definition)", pipeline)
-    if history.stages != pipeline.stages:
-        v.fail("pipeline", "the pipeline the history was built with", pipeline.name)
+    won_stage(history, pipeline)
     moment = v.as_of_datetime64(as_of)
     keep = history.entered_at <= moment
     if not keep.any():

@@ -173,3 +173,21 @@ class StageHistory:
             labels[order] = stages
             allowed = f"no stage after a terminal one ({', '.join(self.terminal)})"
             v.fail_rows("stage", allowed, labels, rows)
+
+
+def won_stage(history: Any, pipeline: Any) -> str:
+    """Check a history against its pipeline and return the pipeline's winning stage.
+
+    Won is the terminal stage with stated probability 1; the other terminal
+    stages lose.
+    """
+    if not isinstance(history, StageHistory):
+        v.fail_type("history", "a StageHistory", history)
+    if not isinstance(pipeline, StateMachine):
+        v.fail_type("pipeline", "a StateMachine (a pipeline definition)", pipeline)
+    if history.stages != pipeline.stages:
+        v.fail("pipeline", "the pipeline the history was built with", pipeline.name)
+    won = [stage for stage in pipeline.terminal if pipeline.probabilities.get(stage) == 1.0]
+    if not won:
+        v.fail("pipeline", "a terminal stage with stated probability 1 (won)", pipeline.name)
+    return won[0]

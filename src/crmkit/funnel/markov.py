@@ -21,7 +21,7 @@ from crmkit import _frames
 from crmkit import _validation as v
 from crmkit._fields import array_field
 from crmkit._frames import Backend
-from crmkit.funnel.history import StageHistory
+from crmkit.funnel.history import StageHistory, won_stage
 from crmkit.lifecycle import StateMachine
 
 __all__ = ["MarkovPipelineFit", "fit_markov_pipeline"]
@@ -180,20 +180,12 @@ def fit_markov_pipeline(
         >>> fit_markov_pipeline(history, SALES_PIPELINE).win_probability.tolist()
         [1.0, 1.0, 1.0, 1.0, 1.0, 0.0]
     """
-    if not isinstance(history, StageHistory):
-        v.fail_type("history", "a StageHistory", history)
-    if not isinstance(pipeline, StateMachine):
-        v.fail_type("pipeline", "a StateMachine (a pipeline definition)", pipeline)
-    if history.stages != pipeline.stages:
-        v.fail("pipeline", "the pipeline the history was built with", pipeline.name)
-    won = [s for s in pipeline.terminal if pipeline.probabilities.get(s) == 1.0]
-    if not won:
-        v.fail("pipeline", "a terminal stage with stated probability 1 (won)", pipeline.name)
+    won = won_stage(history, pipeline)
     moment = None if as_of is None else v.as_of_datetime64(as_of)
     n = len(pipeline.stages)
     terminal = np.isin(np.arange(n), [pipeline.stages.index(s) for s in pipeline.terminal])
     counts, days, exits = _moves(history, n, moment)
-    matrix, has_moves = _transition_matrix(counts, terminal, pipeline, won[0])
+    matrix, has_moves = _transition_matrix(counts, terminal, pipeline, won)
     mean_days = np.where(exits > 0, days / np.where(exits > 0, exits, 1), 0.0)
     transient = ~terminal
     q = matrix[np.ix_(transient, transient)]
@@ -205,7 +197,7 @@ def fit_markov_pipeline(
             "moves that eventually close every open stage",
             v.described("a group of open stages with no way out"),
         )
-    won_code = pipeline.stages.index(won[0])
+    won_code = pipeline.stages.index(won)
     win = np.where(np.arange(n) == won_code, 1.0, 0.0)
     win[transient] = fundamental @ matrix[transient, won_code]
     moves = np.zeros(n)
@@ -214,7 +206,7 @@ def fit_markov_pipeline(
     to_close[transient] = fundamental @ mean_days[transient]
     return MarkovPipelineFit(
         stages=pipeline.stages,
-        won=won[0],
+        won=won,
         transition_counts=counts,
         transition_matrix=matrix,
         has_moves=has_moves,
