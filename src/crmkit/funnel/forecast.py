@@ -223,15 +223,27 @@ def _poisson_binomial(p: FloatArray) -> FloatArray:
     The polynomials are multiplied pairwise, all pairs of a level in one
     batched FFT convolution, so n deals take log2(n) numpy passes.
     """
-    polys = np.stack([1 - p, p], axis=1) if p.size else np.ones((1, 1))
+    counts = _product(np.stack([1 - p, p], axis=1) if p.size else np.ones((1, 1)))
+    pmf: FloatArray = np.zeros(p.size + 1)
+    pmf[: counts.size] = counts[: p.size + 1]
+    return pmf
+
+
+def _product(polys: FloatArray) -> FloatArray:
+    """The product of the rows' polynomials as a distribution (clipped, normalised).
+
+    Rows are multiplied pairwise, all pairs of a level in one batched call.
+    """
     while polys.shape[0] > 1:
         if polys.shape[0] % 2:
             one = np.zeros((1, polys.shape[1]))
             one[0, 0] = 1.0
             polys = np.vstack([polys, one])
         polys = _multiply(polys[0::2], polys[1::2])
-    pmf = np.clip(polys[0][: p.size + 1], 0.0, None)
-    result: FloatArray = pmf / pmf.sum()
+        # Trailing zeros (beyond the reachable total) only cost FFT time.
+        polys = polys[:, : int(np.max(np.nonzero(polys.any(axis=0))[0])) + 1]
+    product = np.clip(polys[0], 0.0, None)
+    result: FloatArray = product / product.sum()
     return result
 
 
@@ -333,16 +345,9 @@ def _lattice_revenue(lattice: _Lattice, p: FloatArray) -> tuple[FloatArray, Floa
     polys = np.zeros((steps.size, int(steps.max()) + 1))
     polys[:, 0] = 1 - p
     polys[np.arange(steps.size), steps] += p
-    while polys.shape[0] > 1:
-        if polys.shape[0] % 2:
-            one = np.zeros((1, polys.shape[1]))
-            one[0, 0] = 1.0
-            polys = np.vstack([polys, one])
-        polys = _multiply(polys[0::2], polys[1::2])
-        # Trailing zeros (beyond the reachable total) only cost FFT time.
-        polys = polys[:, : int(np.max(np.nonzero(polys.any(axis=0))[0])) + 1]
-    pmf = np.clip(polys[0], 0.0, None)
-    return np.arange(pmf.size) * lattice.step, pmf / pmf.sum()
+    pmf = _product(polys)
+    revenue = np.arange(pmf.size, dtype=np.float64) * np.float64(lattice.step)
+    return revenue, pmf
 
 
 def _simulate(
