@@ -7,11 +7,16 @@ and fit in the library.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
 import numpy as np
 from numpy.typing import NDArray
+
+def as_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+    """Converter: any iterable (a JSON list, a generator) kept as a tuple."""
+    return tuple(value)
 
 
 def _read_only(array: NDArray[Any]) -> NDArray[Any]:

@@ -318,6 +318,14 @@ def integer_array(
     return integers
 
 
+def outcome_array(argument: str, values: ArrayLike) -> NDArray[np.int64]:
+    """Return won / lost outcomes (True / False or 1 / 0) as a 1-d int64 array of 0 and 1."""
+    raw = np.asarray(values) if not isinstance(values, (str, bytes)) else values
+    if isinstance(raw, np.ndarray) and raw.dtype == np.bool_:
+        raw = raw.astype(np.int64)
+    return integer_array(argument, raw, low=0, high=1)
+
+
 def listed(argument: str, values: Any) -> list[Any]:
     """Return the items of an iterable (not a string or mapping) as a list."""
     if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):

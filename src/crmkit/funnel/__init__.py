@@ -8,7 +8,10 @@ measures how fast the pipeline turns into revenue. `StageHistory` holds when
 deals entered which stage, and `fit_markov_pipeline` estimates the pipeline's
 absorbing chain from it; `stage_conversion` counts per stage who moved on and
 who won, open deals censored, and `stage_velocity` how long they stay
-(Kaplan-Meier). Lead scoring is still to come (issue "Funnel").
+(Kaplan-Meier). Leads are scored by a `RuleScorecard` of points and grades
+(`score_leads`), a categorical naive Bayes learnt from closed leads
+(`fit_naive_bayes_scorer`) or a logistic regression with standard errors
+(`fit_logistic_scorer`).
 
 Examples:
     >>> from crmkit.funnel import forecast_distribution
@@ -25,23 +28,41 @@ from crmkit.funnel.conversion import (
 )
 from crmkit.funnel.forecast import ForecastDistribution, ForecastMethod, forecast_distribution
 from crmkit.funnel.history import StageHistory
+from crmkit.funnel.logistic import LogisticScorer, fit_logistic_scorer
 from crmkit.funnel.markov import MarkovPipelineFit, fit_markov_pipeline
+from crmkit.funnel.naive_bayes import NaiveBayesScorer, fit_naive_bayes_scorer
 from crmkit.funnel.pipeline import WeightedPipeline, weighted_pipeline
+from crmkit.funnel.scorecard import (
+    ActivityPoints,
+    LeadScores,
+    RuleScorecard,
+    ScoreRule,
+    score_leads,
+)
 from crmkit.funnel.velocity import sales_velocity
 
 __all__ = [
+    "ActivityPoints",
     "CalibrationReport",
     "ForecastDistribution",
     "ForecastMethod",
+    "LeadScores",
+    "LogisticScorer",
     "MarkovPipelineFit",
+    "NaiveBayesScorer",
+    "RuleScorecard",
+    "ScoreRule",
     "StageConversion",
     "StageHistory",
     "StageVelocity",
     "WeightedPipeline",
     "calibration_report",
+    "fit_logistic_scorer",
     "fit_markov_pipeline",
+    "fit_naive_bayes_scorer",
     "forecast_distribution",
     "sales_velocity",
+    "score_leads",
     "stage_conversion",
     "stage_velocity",
     "weighted_pipeline",

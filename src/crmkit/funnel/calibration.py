@@ -118,10 +118,7 @@ def calibration_report(
     p = v.float_array("predicted_probabilities", predicted_probabilities, low=0.0)
     if (p > 1).any():
         v.fail_rows("predicted_probabilities", "within [0, 1]", p, p > 1)
-    raw = np.asarray(outcomes) if not isinstance(outcomes, (str, bytes)) else outcomes
-    if isinstance(raw, np.ndarray) and raw.dtype == np.bool_:
-        raw = raw.astype(np.int64)  # won / lost recorded as True / False
-    y = v.integer_array("outcomes", raw, low=0, high=1).astype(np.float64)
+    y = v.outcome_array("outcomes", outcomes).astype(np.float64)
     v.same_length(predicted_probabilities=p, outcomes=y)
     bins = v.check_int("n_bins", n_bins, low=1)
     edges = np.arange(bins + 1) / bins
