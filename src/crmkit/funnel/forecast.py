@@ -24,6 +24,7 @@ from scipy import signal, special
 
 from crmkit import _validation as v
 from crmkit._fields import array_field
+from crmkit.funnel.pipeline import close_days
 
 __all__ = ["ForecastDistribution", "ForecastMethod", "forecast_distribution"]
 
@@ -207,12 +208,7 @@ def _in_window(close_dates: ArrayLike | None, horizon: date | None, n: int) -> N
         return np.ones(n, dtype=bool)
     if not isinstance(horizon, date):
         v.fail_type("horizon", "a date", horizon)
-    try:
-        days = np.asarray(close_dates, dtype="datetime64[D]")
-    except (TypeError, ValueError):
-        v.fail_type("close_dates", "dates", v.described("values that are not dates"))
-    if days.ndim != 1 or days.size != n:
-        v.fail("close_dates", f"one date per deal ({n})", v.described(f"shape {days.shape}"))
+    days = close_days("close_dates", close_dates, n)
     within: NDArray[np.bool_] = days <= np.datetime64(horizon, "D")
     return within
 
