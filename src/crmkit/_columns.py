@@ -137,9 +137,13 @@ def positions(argument: str, values: NDArray[Any], names: Any, what: str) -> NDA
 
 def key_time_order(codes: NDArray[np.int64], times: NDArray[np.datetime64]) -> NDArray[np.intp]:
     """Row order by key (customer, opportunity), then time; stable for ties."""
-    # Two stable argsorts beat np.lexsort, and logs usually arrive in time order,
-    # in which case the time sort is skipped.
-    if (np.diff(times) >= np.timedelta64(0)).all():
+    # Two stable argsorts beat np.lexsort. Logs usually arrive in time order, or
+    # already sorted by key then time: then one sort, or none, is needed.
+    later = np.diff(times) >= np.timedelta64(0)
+    step = np.diff(codes)
+    if ((step > 0) | ((step == 0) & later)).all():
+        return np.arange(codes.size)
+    if later.all():
         return np.argsort(codes, kind="stable")
     by_time = np.argsort(times, kind="stable")
     return by_time[np.argsort(codes[by_time], kind="stable")]

@@ -232,8 +232,7 @@ def _moves(
     stage, entered = history.stage_code[~repeat], history.entered_at[~repeat]
     same = np.diff(opportunity) == 0
     source, target = stage[:-1][same], stage[1:][same]
-    counts = np.zeros((n, n), dtype=np.int64)
-    np.add.at(counts, (source, target), 1)
+    counts = np.bincount(source * n + target, minlength=n * n).reshape(n, n).astype(np.int64)
     elapsed = np.diff(entered)[same].astype("timedelta64[us]").astype(np.int64)
     days: FloatArray = np.bincount(
         source, weights=elapsed / _MICROSECONDS_PER_DAY, minlength=n
