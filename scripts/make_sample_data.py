@@ -11,12 +11,18 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
-from crmkit.datasets import simulate_survey_responses, simulate_transactions
+from crmkit.datasets import (
+    simulate_leads,
+    simulate_pipeline,
+    simulate_survey_responses,
+    simulate_transactions,
+)
 
 SEED = 20250101
 OUT = Path(__file__).parents[1] / "src" / "crmkit" / "datasets" / "data"
@@ -38,16 +44,48 @@ def main() -> None:
         strict=True,
     )
     OUT.mkdir(parents=True, exist_ok=True)
+    header = ["customer_id", "at", "amount", "quantity", "category", "channel"]
+    write_csv("retail_transactions.csv.gz", header, rows)
+    print(f"wrote {len(txns)} rows for {txns.n_customers} customers to {OUT}")
+    write_surveys()
+    write_pipeline()
+    write_leads()
+
+
+def write_csv(name: str, header: list[str], rows: Iterable[Iterable[object]]) -> None:
     # mtime=0 keeps the compressed bytes identical from run to run.
     with (
-        gzip.GzipFile(OUT / "retail_transactions.csv.gz", "wb", mtime=0) as raw,
+        gzip.GzipFile(OUT / name, "wb", mtime=0) as raw,
         io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle,
     ):
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["customer_id", "at", "amount", "quantity", "category", "channel"])
+        writer.writerow(header)
         writer.writerows(rows)
-    print(f"wrote {len(txns)} rows for {txns.n_customers} customers to {OUT}")
-    write_surveys()
+
+
+def write_pipeline() -> None:
+    history = simulate_pipeline(
+        2000, start=date(2024, 1, 1), end=date(2024, 12, 31), seed=SEED + 5
+    )
+    deal = history.opportunity_index
+    rows = zip(
+        history.opportunity_ids[deal].tolist(),
+        np.asarray(history.stages)[history.stage_code].tolist(),
+        history.entered_at.astype("datetime64[s]").astype(str).tolist(),
+        np.char.mod("%.2f", history.amount[deal]).tolist(),
+        history.expected_close[deal].astype(str).tolist(),
+        strict=True,
+    )
+    header = ["opportunity_id", "stage", "entered_at", "amount", "expected_close"]
+    write_csv("retail_pipeline.csv.gz", header, rows)
+    print(f"wrote {len(history)} stage entries of {history.n_opportunities} deals to {OUT}")
+
+
+def write_leads() -> None:
+    leads = simulate_leads(3000, seed=SEED + 6)
+    rows = zip(*(column.tolist() for column in leads.values()), strict=True)
+    write_csv("retail_leads.csv.gz", list(leads), rows)
+    print(f"wrote {leads['won'].size} closed leads to {OUT}")
 
 
 # NPS answers improve in the second half of 2024, so "is the change real?" has an answer.
@@ -93,25 +131,15 @@ def write_surveys() -> None:
             ),
         ),
     ]
-    with (
-        gzip.GzipFile(OUT / "retail_surveys.csv.gz", "wb", mtime=0) as raw,
-        io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle,
-    ):
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["kind", "customer_id", "at", "score"])
-        for kind, answers in parts:
-            # The sample's customer ids are zero-padded: C0001 ... C5000.
-            ids = np.char.add("C", np.char.zfill(np.char.lstrip(answers.customer_id, "C"), 4))
-            at = answers.at.astype("datetime64[s]").astype(str)
-            writer.writerows(
-                zip(
-                    [kind] * len(answers),
-                    ids.tolist(),
-                    at.tolist(),
-                    answers.score.tolist(),
-                    strict=True,
-                )
-            )
+    rows: list[tuple[object, ...]] = []
+    for kind, answers in parts:
+        # The sample's customer ids are zero-padded: C0001 ... C5000.
+        ids = np.char.add("C", np.char.zfill(np.char.lstrip(answers.customer_id, "C"), 4))
+        at = answers.at.astype("datetime64[s]").astype(str)
+        rows += zip(
+            [kind] * len(answers), ids.tolist(), at.tolist(), answers.score.tolist(), strict=True
+        )
+    write_csv("retail_surveys.csv.gz", ["kind", "customer_id", "at", "score"], rows)
     print(f"wrote {sum(len(a) for _, a in parts)} survey answers to {OUT}")
 
 

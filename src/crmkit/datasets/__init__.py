@@ -12,7 +12,15 @@ Examples:
     10
 """
 
+from crmkit.datasets._funnel import simulate_leads, simulate_pipeline
 from crmkit.datasets._sample import Sample, load_sample
 from crmkit.datasets._simulate import simulate_survey_responses, simulate_transactions
 
-__all__ = ["Sample", "load_sample", "simulate_survey_responses", "simulate_transactions"]
+__all__ = [
+    "Sample",
+    "load_sample",
+    "simulate_leads",
+    "simulate_pipeline",
+    "simulate_survey_responses",
+    "simulate_transactions",
+]

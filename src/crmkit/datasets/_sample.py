@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import csv
 import gzip
+from collections.abc import Mapping
 from datetime import date
 from importlib.resources import files
+from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 from attrs import frozen
 from numpy.typing import NDArray
 
+from crmkit.funnel import StageHistory
+from crmkit.lifecycle import SALES_PIPELINE
 from crmkit.surveys import SurveyResponses
 from crmkit.transactions import Transactions
 
@@ -18,6 +23,8 @@ __all__ = ["Sample", "load_sample"]
 
 _TRANSACTIONS_FILE = "retail_transactions.csv.gz"
 _SURVEYS_FILE = "retail_surveys.csv.gz"
+_PIPELINE_FILE = "retail_pipeline.csv.gz"
+_LEADS_FILE = "retail_leads.csv.gz"
 
 
 @frozen(kw_only=True)
@@ -33,6 +40,12 @@ class Sample:
         start: First day of the sample period.
         end: Last day of the sample period (the natural `as_of`).
         currency: Currency of every amount.
+        pipeline_history: 2,000 deals created in 2024 walking
+            `crmkit.lifecycle.SALES_PIPELINE`, with amounts and expected
+            close dates; the ones still moving on 2024-12-31 are open.
+        leads: 3,000 closed leads: `lead_id, company_size, industry,
+            decision_level, site_visits, downloads, email_opens, stage`
+            (where each closed) and `won`, one array per column.
 
     Examples:
         >>> from crmkit.datasets import load_sample
@@ -47,6 +60,8 @@ class Sample:
     start: date
     end: date
     currency: str
+    pipeline_history: StageHistory
+    leads: Mapping[str, NDArray[Any]]
 
 
 def load_sample() -> Sample:
@@ -92,7 +107,30 @@ def load_sample() -> Sample:
         start=date(2023, 1, 1),
         end=date(2024, 12, 31),
         currency="CNY",
+        pipeline_history=_pipeline_history(_read_columns(_PIPELINE_FILE)),
+        leads=_leads(_read_columns(_LEADS_FILE)),
     )
+
+
+def _pipeline_history(columns: dict[str, NDArray[np.str_]]) -> StageHistory:
+    return StageHistory.from_arrays(
+        opportunity_id=columns["opportunity_id"],
+        stage=columns["stage"],
+        entered_at=columns["entered_at"].astype("datetime64[us]"),
+        pipeline=SALES_PIPELINE,
+        amount=columns["amount"].astype(np.float64),
+        expected_close=columns["expected_close"].astype("datetime64[D]"),
+    )
+
+
+def _leads(columns: dict[str, NDArray[np.str_]]) -> Mapping[str, NDArray[Any]]:
+    leads: dict[str, NDArray[Any]] = dict(columns)
+    for name in ("site_visits", "downloads", "email_opens"):
+        leads[name] = columns[name].astype(np.int64)
+    leads["won"] = columns["won"] == "True"
+    for values in leads.values():
+        values.setflags(write=False)
+    return MappingProxyType(leads)
 
 
 def _read_columns(name: str) -> dict[str, NDArray[np.str_]]:
