@@ -11,9 +11,10 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from attrs import frozen
+from attrs import cmp_using, field, frozen
 from numpy.typing import NDArray
 
+from crmkit._fields import arrays_equal
 from crmkit.funnel import StageHistory
 from crmkit.lifecycle import SALES_PIPELINE
 from crmkit.surveys import SurveyResponses
@@ -25,6 +26,10 @@ _TRANSACTIONS_FILE = "retail_transactions.csv.gz"
 _SURVEYS_FILE = "retail_surveys.csv.gz"
 _PIPELINE_FILE = "retail_pipeline.csv.gz"
 _LEADS_FILE = "retail_leads.csv.gz"
+
+
+def _same_columns(a: Mapping[str, NDArray[Any]], b: Mapping[str, NDArray[Any]]) -> bool:
+    return list(a) == list(b) and all(arrays_equal(a[name], b[name]) for name in a)
 
 
 @frozen(kw_only=True)
@@ -61,7 +66,7 @@ class Sample:
     end: date
     currency: str
     pipeline_history: StageHistory
-    leads: Mapping[str, NDArray[Any]]
+    leads: Mapping[str, NDArray[Any]] = field(eq=cmp_using(eq=_same_columns), hash=False)
 
 
 def load_sample() -> Sample:
