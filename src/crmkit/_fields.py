@@ -14,6 +14,7 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
+
 def as_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
     """Converter: any iterable (a JSON list, a generator) kept as a tuple."""
     return tuple(value)

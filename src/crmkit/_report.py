@@ -3,7 +3,8 @@
 The report is a list of sections, each built by a pure function from the
 report's data (transactions, and survey answers when there are any) and
 `as_of`; the CLI only prints them. Each area adds its section
-to `SECTIONS` (segments, lifecycle stages, CLV, NPS, loyalty, pipeline).
+to `SECTIONS` (segments, lifecycle stages, CLV, NPS, loyalty, pipeline); a
+section without data to speak of returns None and is left out.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ import numpy as np
 from attrs import frozen
 
 from crmkit.errors import ConvergenceError, CrmkitWarning, InvalidInputError
-from crmkit.lifecycle import churn_risk, classify_stages, intervention_plan
+from crmkit.funnel import (
+    MarkovPipelineFit,
+    StageHistory,
+    fit_markov_pipeline,
+    forecast_distribution,
+    weighted_pipeline,
+)
+from crmkit.lifecycle import SALES_PIPELINE, churn_risk, classify_stages, intervention_plan
 from crmkit.metrics import (
     cohort_retention,
     compare_nps,
@@ -51,11 +59,12 @@ _LABEL_WIDTH = 24
 
 @frozen(kw_only=True)
 class ReportData:
-    """What the report is about: purchases, and survey answers if there are any."""
+    """What the report is about: purchases, and survey answers and deals if there are any."""
 
     transactions: Transactions
     nps: SurveyResponses | None = None
     csat: SurveyResponses | None = None
+    pipeline_history: StageHistory | None = None
 
 
 @frozen
@@ -298,13 +307,75 @@ def _with_errors(params: Mapping[str, float], errors: Mapping[str, float] | None
     return ", ".join(f"{name} {value:.3g} ({errors[name]:.2g})" for name, value in params.items())
 
 
-SECTIONS: tuple[Callable[[ReportData, date], Section], ...] = (
+def pipeline(data: ReportData, as_of: date) -> Section | None:
+    """Open deals weighted by stage, Markov win probabilities vs stated, next quarter's range."""
+    if data.pipeline_history is None:
+        return None
+    title = "Sales pipeline"
+    try:
+        history = data.pipeline_history.until(as_of)
+        fit = fit_markov_pipeline(history, SALES_PIPELINE, as_of=as_of)
+    except InvalidInputError as error:
+        return Section(title, (("deals", str(error).splitlines()[0]),))
+    is_open = history.is_open
+    amounts = np.zeros(0) if history.amount is None else history.amount[is_open]
+    stages = history.current_stage[is_open]
+    observed = dict(zip(fit.stages, fit.win_probability.tolist(), strict=True))
+    by_stage = weighted_pipeline(amounts, stages, SALES_PIPELINE)
+    markov = weighted_pipeline(amounts, stages, SALES_PIPELINE, probabilities=observed)
+    rows = [
+        ("open deals", f"{int(is_open.sum()):,}, {by_stage.total_amount:,.0f} in total"),
+        (
+            "weighted pipeline",
+            f"{by_stage.total_weighted:,.0f} at stated odds, "
+            f"{markov.total_weighted:,.0f} at observed odds",
+        ),
+    ]
+    for i, stage in enumerate(by_stage.stages):
+        if stage in history.terminal:
+            continue
+        rows.append(
+            (
+                stage,
+                f"{by_stage.n_deals[i]:>3} deals, {by_stage.amount[i]:>10,.0f}; "
+                f"win {by_stage.probability[i]:.0%} stated, {observed[stage]:.0%} observed",
+            )
+        )
+    rows.append(_next_quarter(fit, amounts, stages, as_of))
+    return Section(title, tuple(rows))
+
+
+def _next_quarter(
+    fit: MarkovPipelineFit, amounts: Any, stages: Any, as_of: date
+) -> tuple[str, str]:
+    """Revenue won from open deals by the end of the next quarter: P10 / P50 / P90."""
+    quarter_start = date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1)
+    end = _add_months(quarter_start, 6) - timedelta(days=1)
+    within = fit.win_probability_within(float((end - as_of).days))
+    chance = within[[fit.stages.index(stage) for stage in stages.tolist()]]
+    if not amounts.size:
+        return (f"won by {end.isoformat()}", "no open deals")
+    forecast = forecast_distribution(amounts, chance)
+    return (
+        f"won by {end.isoformat()}",
+        f"P10 {forecast.revenue_p10:,.0f}, P50 {forecast.revenue_p50:,.0f}, "
+        f"P90 {forecast.revenue_p90:,.0f} ({forecast.expected_deals:.1f} deals expected)",
+    )
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.month - 1 + months
+    return date(day.year + index // 12, index % 12 + 1, 1)
+
+
+SECTIONS: tuple[Callable[[ReportData, date], Section | None], ...] = (
     data_overview,
     segments,
     lifecycle,
     clv,
     survey_scores,
     retention,
+    pipeline,
 )
 
 
@@ -312,5 +383,6 @@ def build_report(data: ReportData, *, as_of: date, title: str) -> str:
     """Render every section for *data* as of the end of *as_of*."""
     heading = f"{title} (as of {as_of.isoformat()})"
     blocks = [f"{heading}\n{'=' * len(heading)}"]
-    blocks += [section(data, as_of).render() for section in SECTIONS]
+    sections = (section(data, as_of) for section in SECTIONS)
+    blocks += [section.render() for section in sections if section is not None]
     return "\n\n".join(blocks) + "\n"

@@ -51,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 transactions=sample.transactions,
                 nps=sample.nps_responses,
                 csat=sample.csat_responses,
+                pipeline_history=sample.pipeline_history,
             )
             text = build_report(data, as_of=as_of, title="crmkit demo: retail sample")
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -100,6 +100,45 @@ class StageHistory:
         """
         names: NDArray[np.str_] = np.asarray(self.stages, dtype=np.str_)
         return names[self.stage_code[self._last_rows()]]
+
+    def until(self, as_of: date | datetime) -> StageHistory:
+        """Keep the stage entries at or before *as_of* (a `date` counts its whole day, UTC).
+
+        Deals with no entry left are dropped; a deal whose close came later
+        is open again.
+
+        Raises:
+            InvalidInputError: If no entry is left.
+
+        Examples:
+            >>> from datetime import date
+            >>> import numpy as np
+            >>> from crmkit.funnel import StageHistory
+            >>> from crmkit.lifecycle import SALES_PIPELINE
+            >>> history = StageHistory.from_arrays(
+            ...     opportunity_id=["d1", "d1", "d2"], stage=["proposal", "won", "proposal"],
+            ...     entered_at=np.array(["2025-01-01", "2025-02-01", "2025-03-10"],
+            ...                         dtype="datetime64[us]"),
+            ...     pipeline=SALES_PIPELINE)
+            >>> history.until(date(2025, 1, 31))
+            StageHistory(n_rows=1, n_opportunities=1, n_open=1)
+        """
+        keep = self.entered_at <= v.as_of_datetime64(as_of)
+        if not keep.any():
+            v.fail("as_of", f"on or after the first stage entry ({self.entered_at.min()})", as_of)
+        present = np.zeros(self.n_opportunities, dtype=bool)
+        present[self.opportunity_index[keep]] = True
+        new_code = np.cumsum(present) - 1
+        return StageHistory(
+            opportunity_index=new_code[self.opportunity_index[keep]],
+            opportunity_ids=self.opportunity_ids[present],
+            stage_code=self.stage_code[keep],
+            entered_at=self.entered_at[keep],
+            stages=self.stages,
+            terminal=self.terminal,
+            amount=None if self.amount is None else self.amount[present],
+            expected_close=None if self.expected_close is None else self.expected_close[present],
+        )
 
     def _last_rows(self) -> NDArray[np.intp]:
         return np.append(np.flatnonzero(np.diff(self.opportunity_index)), len(self) - 1)
