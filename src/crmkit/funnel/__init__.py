@@ -19,6 +19,7 @@ Examples:
     300.0
 """
 
+from crmkit.funnel._features import Unseen
 from crmkit.funnel.calibration import CalibrationReport, calibration_report
 from crmkit.funnel.conversion import (
     StageConversion,
@@ -31,7 +32,7 @@ from crmkit.funnel.history import StageHistory
 from crmkit.funnel.logistic import LogisticScorer, fit_logistic_scorer
 from crmkit.funnel.markov import MarkovPipelineFit, fit_markov_pipeline
 from crmkit.funnel.naive_bayes import NaiveBayesScorer, fit_naive_bayes_scorer
-from crmkit.funnel.pipeline import WeightedPipeline, weighted_pipeline
+from crmkit.funnel.pipeline import ClosePeriod, WeightedPipeline, weighted_pipeline
 from crmkit.funnel.scorecard import (
     ActivityPoints,
     LeadScores,
@@ -44,6 +45,7 @@ from crmkit.funnel.velocity import sales_velocity
 __all__ = [
     "ActivityPoints",
     "CalibrationReport",
+    "ClosePeriod",
     "ForecastDistribution",
     "ForecastMethod",
     "LeadScores",
@@ -55,6 +57,7 @@ __all__ = [
     "StageConversion",
     "StageHistory",
     "StageVelocity",
+    "Unseen",
     "WeightedPipeline",
     "calibration_report",
     "fit_logistic_scorer",
