@@ -394,6 +394,7 @@ def _fit(
             names=_PARAMETERS,
             n_customers=float(w[rows].sum()),
             value_and_gradient=sample.value_and_gradient,
+            value_gradient_hessian=sample.value_gradient_hessian,
             max_iter=max_iter,
             with_covariance=False,
         )
@@ -406,6 +407,7 @@ def _fit(
         names=_PARAMETERS,
         n_customers=float(w.sum()),
         value_and_gradient=data.value_and_gradient,
+        value_gradient_hessian=data.value_gradient_hessian,
         max_iter=max_iter,
         curvature=curvature,
     )
@@ -453,44 +455,141 @@ class _Data:
             "value": value,
         }
 
+    def _derivative_terms(self, theta: FloatArray) -> dict[str, Any]:
+        """`_terms` plus what the gradient and Hessian share."""
+        t = self._terms(theta)
+        r, alpha, a, b = t["params"]
+        xs, k = self.x_values, self.shift
+        t["first_share"] = np.exp(t["l1"] - t["total"])  # weight of the "alive at T" path
+        t["weighted_first"] = self.w * t["first_share"]
+        t["weighted_second"] = self.w - t["weighted_first"]
+        t["first_by_x"] = np.bincount(
+            self.x_index, weights=t["weighted_first"], minlength=xs.size
+        )
+        t["inverse_t"] = 1 / (alpha + self.T)
+        t["inverse_tx"] = 1 / (alpha + self.t_x)
+        t["slope_t"] = t["rx"] * t["inverse_t"]
+        t["slope_tx"] = t["rx"] * t["inverse_tx"]
+        # Digamma and trigamma arguments, per frequency then scalars (see _gradient).
+        t["special_arguments"] = np.concatenate(
+            [r + xs, a + b + xs + k, b + xs + k, t["b_second"], [r, a + b, a + 1, a, b]]
+        )
+        return t
+
     def log_likelihood(self, theta: FloatArray) -> float:
         value: float = self._terms(theta)["value"]
         return value
 
     def value_and_gradient(self, theta: FloatArray) -> tuple[float, FloatArray]:
-        t = self._terms(theta)
+        t = self._derivative_terms(theta)
+        return float(t["value"]), self._gradient(t)
+
+    def value_gradient_hessian(self, theta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+        """Log-likelihood, gradient and Hessian with respect to the log-parameters.
+
+        Each customer's likelihood is a sum of two paths (alive at T, or
+        dropped out after the last purchase); its log is logaddexp(l1, l2).
+        With s the first path's share, the gradient is s dl1 + (1 - s) dl2 and
+        the Hessian s d2l1 + (1 - s) d2l2 + s (1 - s) (dl1 - dl2)(dl1 - dl2)'.
+        """
+        t = self._derivative_terms(theta)
+        gradient = self._gradient(t)
+        r, alpha, a, _ = params = t["params"]
+        xs, n = self.x_values, float(self.w.sum())
+        first_by_x, second_by_x = t["first_by_x"], self.weight_by_x - t["first_by_x"]
+        weighted_first, weighted_second = t["weighted_first"], t["weighted_second"]
+        # Trigamma at every argument at once: one call instead of nine.
+        trigamma = special.polygamma(1, t["special_arguments"])
+        m = xs.size
+        at_r_x, at_total, at_b_x, at_b_second = (trigamma[i * m : (i + 1) * m] for i in range(4))
+        at_r, at_ab, at_a1, at_a, at_b = trigamma[4 * m :]
+        second = np.where(self.second_x, 1.0, 0.0)
+        h_aa_first = at_ab - at_total
+        hessian = np.empty((4, 4))
+        hessian[0, 0] = np.dot(self.weight_by_x, at_r_x - at_r)
+        hessian[0, 1] = n / alpha - np.dot(weighted_first, t["inverse_t"]) - np.dot(
+            weighted_second, t["inverse_tx"]
+        )
+        hessian[1, 1] = (
+            np.dot(weighted_first, t["slope_t"] * t["inverse_t"])
+            + np.dot(weighted_second, t["slope_tx"] * t["inverse_tx"])
+            - n * r / alpha**2
+        )
+        hessian[0, 2:] = hessian[1, 2:] = 0.0
+        hessian[2, 2] = np.dot(first_by_x, h_aa_first) + np.dot(
+            second_by_x, second * (at_a1 - at_a + h_aa_first)
+        )
+        hessian[2, 3] = np.dot(self.weight_by_x, h_aa_first)
+        hessian[3, 3] = np.dot(first_by_x, at_b_x - at_b + h_aa_first) + np.dot(
+            second_by_x, second * (at_b_second - at_b + h_aa_first)
+        )
+        hessian = np.triu(hessian) + np.triu(hessian, 1).T
+        hessian += self._mixture(t, a)
+        # To log-parameters: d/d(log p) = p d/dp.
+        scale = np.array(params)
+        log_hessian: FloatArray = hessian * np.outer(scale, scale) + np.diag(gradient)
+        return float(t["value"]), gradient, log_hessian
+
+    def _mixture(self, t: dict[str, Any], a: float) -> FloatArray:
+        """Sum of s (1 - s) (dl1 - dl2)(dl1 - dl2)' over customers, natural parameters.
+
+        The differences in a (-1/a) and b (1 / (b + x + k - 1)) depend on the
+        frequency only, so their sums go by frequency.
+        """
+        mixing = t["weighted_first"] * (1 - t["first_share"])
+        d_r = t["log_atx"] - t["log_at"]
+        d_alpha = t["slope_tx"] - t["slope_t"]
+        mixing_r, mixing_alpha = mixing * d_r, mixing * d_alpha
+        by_x = [
+            np.bincount(self.x_index, weights=values, minlength=self.x_values.size)
+            for values in (mixing, mixing_r, mixing_alpha)
+        ]
+        d_a = -1 / a
+        d_b = np.where(self.second_x, 1 / t["b_second"], 0.0)
+        cross = np.array([by_x[1].sum(), by_x[2].sum(), by_x[0].sum()])  # r, alpha, a with a
+        mixture = np.empty((4, 4))
+        mixture[0, 0] = np.dot(mixing_r, d_r)
+        mixture[0, 1] = mixture[1, 0] = np.dot(mixing_r, d_alpha)
+        mixture[1, 1] = np.dot(mixing_alpha, d_alpha)
+        mixture[2, :3] = mixture[:3, 2] = cross * d_a * np.array([1.0, 1.0, d_a])
+        mixture[3, :3] = mixture[:3, 3] = [
+            np.dot(by_x[1], d_b),
+            np.dot(by_x[2], d_b),
+            d_a * np.dot(by_x[0], d_b),
+        ]
+        mixture[3, 3] = np.dot(by_x[0], d_b**2)
+        return mixture
+
+    def _gradient(self, t: dict[str, Any]) -> FloatArray:
         r, alpha, a, b = t["params"]
-        k, xs, w = self.shift, self.x_values, self.w
-        first_share = np.exp(t["l1"] - t["total"])  # weight of the "alive at T" path
-        weighted_first = w * first_share
-        weighted_second = w - weighted_first
-        first_by_x = np.bincount(self.x_index, weights=weighted_first, minlength=xs.size)
+        xs = self.x_values
+        first_by_x = t["first_by_x"]
         second_by_x = self.weight_by_x - first_by_x
-        n = float(w.sum())
-        psi_ab = special.digamma(a + b)
-        psi_total = special.digamma(a + b + xs + k)
+        n = float(self.w.sum())
+        digamma = special.digamma(t["special_arguments"])
+        m = xs.size
+        at_r_x, at_total, at_b_x, at_b_second = (digamma[i * m : (i + 1) * m] for i in range(4))
+        at_r, at_ab, at_a1, at_a, at_b = digamma[4 * m :]
         d_r = (
-            float(np.dot(self.weight_by_x, special.digamma(r + xs) - special.digamma(r)))
+            float(np.dot(self.weight_by_x, at_r_x - at_r))
             + n * np.log(alpha)
-            - float(np.dot(weighted_first, t["log_at"]))
-            - float(np.dot(weighted_second, t["log_atx"]))
+            - float(np.dot(t["weighted_first"], t["log_at"]))
+            - float(np.dot(t["weighted_second"], t["log_atx"]))
         )
         d_alpha = n * r / alpha - float(
-            np.dot(weighted_first, t["rx"] / (alpha + self.T))
-            + np.dot(weighted_second, t["rx"] / (alpha + self.t_x))
+            np.dot(t["weighted_first"], t["slope_t"]) + np.dot(t["weighted_second"], t["slope_tx"])
         )
-        d1_a = psi_ab - psi_total
-        d2_a = special.digamma(a + 1) - special.digamma(a) + psi_ab - psi_total
-        d1_b = special.digamma(b + xs + k) - special.digamma(b) + psi_ab - psi_total
-        d2_b = special.digamma(t["b_second"]) - special.digamma(b) + psi_ab - psi_total
+        second = np.where(self.second_x, 1.0, 0.0)
         d_a = float(
-            np.dot(first_by_x, d1_a) + np.dot(second_by_x, np.where(self.second_x, d2_a, 0.0))
+            np.dot(first_by_x, at_ab - at_total)
+            + np.dot(second_by_x, second * (at_a1 - at_a + at_ab - at_total))
         )
         d_b = float(
-            np.dot(first_by_x, d1_b) + np.dot(second_by_x, np.where(self.second_x, d2_b, 0.0))
+            np.dot(first_by_x, at_b_x - at_b + at_ab - at_total)
+            + np.dot(second_by_x, second * (at_b_second - at_b + at_ab - at_total))
         )
         gradient: FloatArray = np.array([d_r, d_alpha, d_a, d_b]) * np.array([r, alpha, a, b])
-        return float(t["value"]), gradient
+        return gradient
 
 
 def simulate_bg_nbd(
