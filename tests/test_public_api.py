@@ -17,14 +17,26 @@ import pandas as pd
 import pytest
 
 from crmkit import Transactions, io
-from crmkit.datasets import load_sample, simulate_survey_responses, simulate_transactions
+from crmkit.datasets import (
+    load_sample,
+    simulate_leads,
+    simulate_pipeline,
+    simulate_survey_responses,
+    simulate_transactions,
+)
 from crmkit.errors import CrmkitError
 from crmkit.funnel import (
+    ActivityPoints,
+    RuleScorecard,
+    ScoreRule,
     StageHistory,
     calibration_report,
+    fit_logistic_scorer,
     fit_markov_pipeline,
+    fit_naive_bayes_scorer,
     forecast_distribution,
     sales_velocity,
+    score_leads,
     stage_conversion,
     stage_velocity,
     weighted_pipeline,
@@ -94,7 +106,7 @@ from crmkit.metrics.clv import (
     simulate_pareto_nbd,
     simulate_shifted_beta_geometric,
 )
-from crmkit.models import Money, SurveyResponse
+from crmkit.models import Money, Opportunity, SurveyResponse
 from crmkit.rules import Condition, Rule, RuleSet, apply_rules
 from crmkit.segmentation import (
     RF_GRID,
@@ -275,6 +287,20 @@ VALID_CALLS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
     ),
     "SurveyResponses.to_frame": (_SURVEY.to_frame, {"backend": "pandas"}),
     "load_sample": (load_sample, {}),
+    "simulate_pipeline": (
+        simulate_pipeline,
+        {
+            "n_opportunities": 5,
+            "start": date(2024, 1, 1),
+            "end": date(2024, 3, 31),
+            "seed": 1,
+            "pipeline": SALES_PIPELINE,
+            "advance": (0.5, 0.5, 0.5, 0.0),
+            "win": (0.0, 0.0, 0.2, 0.6),
+            "mean_days": (5.0, 5.0, 5.0, 5.0),
+        },
+    ),
+    "simulate_leads": (simulate_leads, {"n_leads": 5, "seed": 1}),
     "simulate_transactions": (
         simulate_transactions,
         {
@@ -925,7 +951,15 @@ VALID_CALLS.update(
                 "stages": ["proposal", "negotiation"],
                 "pipeline": SALES_PIPELINE,
                 "probabilities": {"proposal": 0.4},
+                "expected_close": np.array(["2025-03-01", "2025-05-01"], dtype="datetime64[D]"),
+                "period": "quarter",
             },
+        ),
+        "WeightedPipeline.by_period": (
+            weighted_pipeline(
+                [100.0], ["proposal"], SALES_PIPELINE, expected_close=["2025-03-01"]
+            ).by_period,
+            {},
         ),
         "WeightedPipeline.by_category": (
             weighted_pipeline([100.0], ["proposal"], SALES_PIPELINE).by_category,
@@ -935,7 +969,37 @@ VALID_CALLS.update(
             weighted_pipeline([100.0], ["proposal"], SALES_PIPELINE).to_frame,
             {"backend": "pandas"},
         ),
-        "StageHistory.from_arrays": (StageHistory.from_arrays, _STAGE_ROWS),
+        "StageHistory.from_arrays": (
+            StageHistory.from_arrays,
+            {
+                **_STAGE_ROWS,
+                "amount": [10.0, 10.0, 5.0],
+                "expected_close": np.array(["2025-02-01"] * 3, dtype="datetime64[D]"),
+            },
+        ),
+        "StageHistory.until": (_STAGES_HISTORY.until, {"as_of": date(2025, 1, 5)}),
+        "StageHistory.from_records": (
+            StageHistory.from_records,
+            {
+                "opportunities": [
+                    Opportunity(
+                        id="d1",
+                        customer_id="c1",
+                        stage="proposal",
+                        amount=Money("100", "CNY"),
+                        created_at=datetime(2025, 1, 1, tzinfo=UTC),
+                    )
+                ],
+                "pipeline": SALES_PIPELINE,
+                "steps": {
+                    "d1": [
+                        SALES_PIPELINE.fire(
+                            "proposal", "negotiate", at=datetime(2025, 1, 9, tzinfo=UTC)
+                        )
+                    ]
+                },
+            },
+        ),
         "StageHistory.from_frame": (
             StageHistory.from_frame,
             {
@@ -985,6 +1049,52 @@ VALID_CALLS.update(
             sales_velocity,
             {"n_opportunities": 100, "win_rate": 0.25, "average_deal": 8000.0, "cycle_days": 50},
         ),
+    }
+)
+
+# Lead scorers: a scorecard, a naive Bayes fitted with stages, a logistic fit with a category.
+_SCORECARD = RuleScorecard(
+    name="b2b",
+    rules=[ScoreRule(condition=Condition(field="industry", op="==", value="software"), points=40)],
+    activities=[ActivityPoints(field="visits", points_each=10, max_points=30)],
+)
+_LEADS = {"industry": ["software", "retail"], "visits": [3, 1]}
+_NB_ROWS: dict[str, Any] = {
+    "features": {"source": ["web", "web", "fair", "fair"]},
+    "won": [1, 0, 0, 1],
+    "stage": ["won", "proposal", "initial_contact", "won"],
+    "pipeline": SALES_PIPELINE,
+    "smoothing": 0.1,
+    "min_count": 1,
+}
+_NAIVE_BAYES = fit_naive_bayes_scorer(**_NB_ROWS)
+_LOGISTIC_ROWS: dict[str, Any] = {
+    "features": {"visits": [0, 1, 2, 3, 4, 5], "region": [1, 2, 1, 2, 1, 2]},
+    "won": [0, 0, 1, 0, 1, 1],
+    "l2": 1.0,
+    "categorical": ["region"],
+}
+_LOGISTIC = fit_logistic_scorer(**_LOGISTIC_ROWS)
+
+VALID_CALLS.update(
+    {
+        "score_leads": (
+            score_leads,
+            {"features": _LEADS, "scorecard": _SCORECARD, "ids": ["l1", "l2"]},
+        ),
+        "LeadScores.to_frame": (score_leads(_LEADS, _SCORECARD).to_frame, {"backend": "pandas"}),
+        "fit_naive_bayes_scorer": (fit_naive_bayes_scorer, _NB_ROWS),
+        "NaiveBayesScorer.predict_proba": (
+            _NAIVE_BAYES.predict_proba,
+            {"features": {"source": ["web"]}, "stage": ["proposal"], "unseen": "ignore"},
+        ),
+        "NaiveBayesScorer.to_frame": (_NAIVE_BAYES.to_frame, {"backend": "pandas"}),
+        "fit_logistic_scorer": (fit_logistic_scorer, _LOGISTIC_ROWS),
+        "LogisticScorer.predict_proba": (
+            _LOGISTIC.predict_proba,
+            {"features": {"visits": [2], "region": [1]}, "unseen": "ignore"},
+        ),
+        "LogisticScorer.to_frame": (_LOGISTIC.to_frame, {"backend": "pandas"}),
     }
 )
 

@@ -97,9 +97,11 @@ def series_numbers(argument: str, series: nw.Series[Any]) -> NDArray[Any]:
     return series.to_numpy()
 
 
-def series_values(argument: str, series: nw.Series[Any]) -> NDArray[Any]:
-    """Any frame column as a numpy array, refusing nulls."""
-    if series.null_count():
+def series_values(
+    argument: str, series: nw.Series[Any], *, allow_missing: bool = False
+) -> NDArray[Any]:
+    """Any frame column as a numpy array, refusing nulls unless *allow_missing*."""
+    if series.null_count() and not allow_missing:
         _refuse_nulls(argument, series, "values without missing entries")
     return series.to_numpy()
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from crmkit import _frames
 from crmkit import _validation as v
 from crmkit.rules import _columns_of
 
@@ -25,7 +26,7 @@ def feature_columns(features: Any, names: Sequence[str] | None = None) -> dict[s
     *features* is a mapping from name to array, a pandas / polars / pyarrow
     frame, or an object with a `columns()` method returning such a mapping.
     """
-    columns = _columns_of(features)
+    columns = _columns_with_missing(features)
     wanted = list(columns) if names is None else list(names)
     missing = [name for name in wanted if name not in columns]
     if missing:
@@ -40,6 +41,25 @@ def feature_columns(features: Any, names: Sequence[str] | None = None) -> dict[s
     if v.same_length(**arrays) == 0:
         v.fail("features", "non-empty", v.described("no rows"))
     return arrays
+
+
+def _columns_with_missing(features: Any) -> Mapping[str, Any]:
+    """Named columns of a mapping or a frame, missing values kept (each scorer decides)."""
+    if isinstance(features, Mapping) or callable(getattr(features, "columns", None)):
+        return _columns_of(features)
+    frame = _frames.eager_frame(features, "features")
+    return {
+        name: _frames.series_values(name, frame.get_column(name), allow_missing=True)
+        for name in frame.columns
+    }
+
+
+def refuse_missing(name: str, values: NDArray[Any]) -> None:
+    """Raise naming the first missing value (None, NaN, "")."""
+    missing = is_missing(values)
+    if missing.any():
+        allowed = "values without missing entries (None, NaN or '')"
+        v.fail_rows(name, allowed, values.astype(object), missing)
 
 
 def is_missing(values: NDArray[Any]) -> NDArray[np.bool_]:

@@ -319,7 +319,7 @@ class StageHistory:
         for index, record in enumerate(records):
             if not isinstance(record, Opportunity):
                 v.fail_type(f"opportunities[{index}]", "an Opportunity", record)
-        moves = {} if steps is None else dict(steps)
+        moves = _checked_steps(steps)
         unknown = sorted(set(moves) - {record.id for record in records})
         if unknown:
             v.fail("steps", "keyed by ids of the opportunities given", unknown)
@@ -351,6 +351,23 @@ class StageHistory:
             labels[order] = stages
             allowed = f"no stage after a terminal one ({', '.join(self.terminal)})"
             v.fail_rows("stage", allowed, labels, rows)
+
+
+def _checked_steps(steps: Any) -> dict[str, list[Step]]:
+    if steps is None:
+        return {}
+    if not isinstance(steps, Mapping):
+        v.fail_type("steps", "a mapping of opportunity id to its Step records", steps)
+    checked = {}
+    for key, moves in steps.items():
+        listed = v.listed(f"steps[{key!r}]", moves)
+        for index, step in enumerate(listed):
+            if not isinstance(step, Step):
+                v.fail_type(
+                    f"steps[{key!r}][{index}]", "a Step (as StateMachine.fire returns)", step
+                )
+        checked[key] = listed
+    return checked
 
 
 def _rows(

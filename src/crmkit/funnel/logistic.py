@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -22,7 +22,7 @@ from crmkit.funnel._features import (
     Unseen,
     category_keys,
     feature_columns,
-    is_missing,
+    refuse_missing,
     refuse_unseen,
 )
 
@@ -30,8 +30,11 @@ __all__ = ["LogisticScorer", "fit_logistic_scorer"]
 
 FloatArray = NDArray[np.float64]
 
-_SEPARATED_LOG_ODDS = 30.0
-"""Fitted log-odds this large mean the features separate won from lost: no finite estimate."""
+_STATIONARY = 1e-7
+"""Largest gradient of the mean penalised log-loss accepted as the optimum."""
+
+_SEPARATION_TOLERANCE = 1e-9
+"""Per lead, the margin below which a separating direction counts as rounding."""
 
 
 def _read_only(value: Mapping[str, Sequence[str]]) -> Mapping[str, tuple[str, ...]]:
@@ -183,7 +186,14 @@ def fit_logistic_scorer(
             numeric feature is constant, features are collinear with
             `l2=0`, or *categorical* names an unknown feature.
         ConvergenceError: If the optimiser fails, or with `l2=0` the
-            features separate won from lost (no finite estimate; use l2 > 0).
+            features separate won from lost, completely or for some values
+            (found by a linear programme; no finite estimate exists, so use
+            l2 > 0).
+
+    References:
+        Konis, K. (2007). Linear programming algorithms for detecting
+        separated data in binary logistic regression models. DPhil thesis,
+        University of Oxford.
 
     Examples:
         >>> from crmkit.funnel import fit_logistic_scorer
@@ -228,18 +238,19 @@ def fit_logistic_scorer(
 def _categories(
     columns: Mapping[str, NDArray[Any]], categorical: Sequence[str]
 ) -> dict[str, tuple[str, ...]]:
-    forced = set(v.listed("categorical", categorical))
+    if isinstance(categorical, (str, bytes)) or not isinstance(categorical, Iterable):
+        v.fail_type("categorical", "a sequence of feature names", categorical)
+    forced = set(categorical)
     unknown = sorted(forced - set(columns))
     if unknown:
         v.fail("categorical", f"names of features ({', '.join(columns)})", unknown)
     categories = {}
     for name, values in columns.items():
         if name in forced or values.dtype.kind not in "biuf":
-            keys = category_keys(name, values)
-            missing = is_missing(values)
-            if missing.any():
-                v.fail_rows(name, "values without missing entries", keys, missing)
-            levels, counts = np.unique(keys, return_counts=True)
+            refuse_missing(name, values)
+            levels, counts = np.unique(category_keys(name, values), return_counts=True)
+            if levels.size < 2:
+                v.fail(name, "a feature that varies", v.described(f"every value {levels[0]!r}"))
             reference = int(np.argmax(counts))  # the most common value; ties: the first sorted
             categories[name] = (str(levels[reference]), *np.delete(levels, reference).tolist())
     return categories
@@ -271,6 +282,7 @@ def _design(
             numbers = values.astype(np.int64) if values.dtype == np.bool_ else values
             blocks.append(v.float_array(name, numbers)[:, None])
             continue
+        refuse_missing(name, values)
         keys = category_keys(name, values)
         levels = np.asarray(categories[name], dtype=np.str_)
         if strict:
@@ -303,42 +315,60 @@ def _standardisation(
 def _maximise(
     design: FloatArray, outcome: FloatArray, penalty: float
 ) -> tuple[FloatArray, FloatArray, int]:
-    penalised = np.ones(design.shape[1])
+    """Minimise the penalised mean log-loss; the Hessian returned is of the total."""
+    n = outcome.size
+    penalised = np.full(design.shape[1], penalty / n)
     penalised[0] = 0.0  # the intercept is not shrunk
 
     def objective(theta: FloatArray) -> tuple[float, FloatArray]:
         log_odds = design @ theta
-        loss = np.logaddexp(0.0, log_odds).sum() - outcome @ log_odds
-        loss += 0.5 * penalty * float(penalised @ theta**2)
-        return float(loss), design.T @ (expit(log_odds) - outcome) + penalty * penalised * theta
+        loss = (np.logaddexp(0.0, log_odds).sum() - outcome @ log_odds) / n
+        loss += 0.5 * float(penalised @ theta**2)
+        slope = design.T @ (expit(log_odds) - outcome) / n + penalised * theta
+        return float(loss), slope
 
     def hessian(theta: FloatArray) -> FloatArray:
         p = expit(design @ theta)
-        curvature: FloatArray = (design.T * (p * (1 - p))) @ design + np.diag(penalty * penalised)
+        curvature: FloatArray = (design.T * (p * (1 - p))) @ design / n + np.diag(penalised)
         return curvature
 
+    if penalty == 0 and _separated(design, outcome):
+        msg = (
+            "fit_logistic_scorer: the features separate won from lost leads (completely or "
+            "for some values), so the coefficients have no finite estimate; fit with l2 > 0"
+        )
+        raise ConvergenceError(msg, reason="separation")
     start = np.zeros(design.shape[1])
     start[0] = np.log(outcome.mean() / (1 - outcome.mean()))
-    # scipy's default gtol (1e-4) is loose for a gradient summed over leads.
     result = optimize.minimize(
-        objective,
-        start,
-        jac=True,
-        hess=hessian,
-        method="trust-exact",
-        options={"gtol": 1e-9 * outcome.size},
+        objective, start, jac=True, hess=hessian, method="trust-exact", options={"gtol": 1e-10}
     )
-    if np.abs(design @ result.x).max() > _SEPARATED_LOG_ODDS:
-        advice = "fit with l2 > 0" if penalty == 0 else f"fit with l2 larger than {penalty:g}"
-        msg = (
-            "fit_logistic_scorer: the features separate won from lost leads, so the "
-            f"coefficients have no finite estimate; {advice}"
-        )
-        raise ConvergenceError(msg, n_iter=int(result.nit), reason="separation")
-    if not result.success:
+    # At the optimum rounding can stop the trust region from predicting any
+    # gain ("a bad approximation"): a vanishing gradient is success all the same.
+    if not result.success and np.abs(objective(result.x)[1]).max() > _STATIONARY:
         msg = f"fit_logistic_scorer did not converge: {result.message}"
         raise ConvergenceError(msg, n_iter=int(result.nit), reason=str(result.message))
-    return result.x, hessian(result.x), int(result.nit)
+    return result.x, hessian(result.x) * n, int(result.nit)
+
+
+def _separated(design: FloatArray, outcome: FloatArray) -> bool:
+    """Whether some direction beta orders every lead by outcome (quasi-)completely.
+
+    Then x beta >= 0 for every won lead and <= 0 for every lost one with some
+    strict inequality, and the likelihood keeps rising along beta: no finite
+    maximum. A linear programme finds such a beta if there is one (Konis 2007).
+    """
+    signed = design * np.where(outcome > 0, 1.0, -1.0)[:, None]
+    result = optimize.linprog(
+        -signed.sum(axis=0),
+        A_ub=-signed,
+        b_ub=np.zeros(outcome.size),
+        bounds=[(-1.0, 1.0)] * design.shape[1],
+        method="highs",
+    )
+    if result.status != 0 or result.fun is None:
+        return False  # no certificate found: fit, and let the optimiser report trouble
+    return bool(-result.fun > _SEPARATION_TOLERANCE * outcome.size)
 
 
 def _covariance(hessian: FloatArray, to_original: FloatArray) -> tuple[tuple[float, ...], ...]:

@@ -89,6 +89,28 @@ class NaiveBayesScorer:
                 v.fail(f"levels[{name!r}]", "distinct values with one count each", levels)
         if not (len(self.stages) == len(self.stage_won) == len(self.stage_lost)):
             v.fail("stage_won", f"one count per stage ({len(self.stages)})", self.stage_won)
+        self._check_counts()
+
+    def _check_counts(self) -> None:
+        """Counts are whole, not negative, and never more than the leads they count."""
+        tables = [
+            *(
+                (f"won_counts[{name!r}]", won, self.n_won)
+                for name, won in zip(self.features, self.won_counts, strict=True)
+            ),
+            *(
+                (f"lost_counts[{name!r}]", lost, self.n_lost)
+                for name, lost in zip(self.features, self.lost_counts, strict=True)
+            ),
+            ("stage_won", self.stage_won, self.n_won),
+            ("stage_lost", self.stage_lost, self.n_lost),
+        ]
+        for argument, counts, most in tables:
+            for count in counts:
+                v.check_int(argument, count, low=0, high=most)
+        for argument, counts, most in tables[: 2 * len(self.features)]:
+            if sum(counts) > most:
+                v.fail(argument, f"counts summing to at most {most}", counts)
 
     def __repr__(self) -> str:
         return (
@@ -322,9 +344,11 @@ def _stage_counts(
     v.same_length(won=outcome, stage=names)
     open_stages = tuple(s for s in pipeline.stages if s not in pipeline.terminal)
     lost = outcome == 0
-    reached = _columns.positions(
-        "stage", names[lost], open_stages, "open stages of the pipeline (where a lost lead closed)"
-    )
+    elsewhere = lost & ~np.isin(names, open_stages)
+    if elsewhere.any():
+        allowed = f"for a lost lead, the open stage it was lost in ({', '.join(open_stages)})"
+        v.fail_rows("stage", allowed, names, elsewhere)
+    reached = _columns.positions("stage", names[lost], open_stages, "open stages")
     # A lost lead reached every stage up to the one it was lost in.
     lost_at = np.bincount(reached, minlength=len(open_stages))
     stage_lost = np.cumsum(lost_at[::-1])[::-1]

@@ -169,7 +169,7 @@ def _activity_problems(where: str, activity: object) -> list[str]:
     problems += _points_problems(f"{where}.points_each", activity.points_each)
     cap = activity.max_points
     if cap is not None and not (math.isfinite(_number_or_nan(cap)) and float(cap) >= 0):
-        problems.append(f"{where}.max_points must be None or a number >= 0; got {cap!r}")
+        problems.append(f"{where}.max_points must be None or a finite number >= 0; got {cap!r}")
     return problems
 
 
@@ -181,7 +181,8 @@ def _points_problems(where: str, points: object) -> list[str]:
 
 def _grade_problems(grades: object) -> list[str]:
     if not isinstance(grades, Mapping) or not grades:
-        return [f"'grades' must be a non-empty mapping of grade to minimum score; got {grades!r}"]
+        shown = dict(grades) if isinstance(grades, Mapping) else grades
+        return [f"'grades' must be a non-empty mapping of grade to minimum score; got {shown!r}"]
     problems = [
         f"grade {name!r} must have a finite minimum score; got {threshold!r}"
         for name, threshold in grades.items()

@@ -463,9 +463,7 @@ class _Data:
         t["first_share"] = np.exp(t["l1"] - t["total"])  # weight of the "alive at T" path
         t["weighted_first"] = self.w * t["first_share"]
         t["weighted_second"] = self.w - t["weighted_first"]
-        t["first_by_x"] = np.bincount(
-            self.x_index, weights=t["weighted_first"], minlength=xs.size
-        )
+        t["first_by_x"] = np.bincount(self.x_index, weights=t["weighted_first"], minlength=xs.size)
         t["inverse_t"] = 1 / (alpha + self.T)
         t["inverse_tx"] = 1 / (alpha + self.t_x)
         t["slope_t"] = t["rx"] * t["inverse_t"]
@@ -507,8 +505,10 @@ class _Data:
         h_aa_first = at_ab - at_total
         hessian = np.empty((4, 4))
         hessian[0, 0] = np.dot(self.weight_by_x, at_r_x - at_r)
-        hessian[0, 1] = n / alpha - np.dot(weighted_first, t["inverse_t"]) - np.dot(
-            weighted_second, t["inverse_tx"]
+        hessian[0, 1] = (
+            n / alpha
+            - np.dot(weighted_first, t["inverse_t"])
+            - np.dot(weighted_second, t["inverse_tx"])
         )
         hessian[1, 1] = (
             np.dot(weighted_first, t["slope_t"] * t["inverse_t"])
