@@ -1070,3 +1070,55 @@ class TestFromJson:
         actual = io.from_json(Transaction, io.to_json(t).encode("utf-8"))
 
         assert t == actual
+
+
+class TestResultsWithArrays:
+    """Results holding numpy arrays round-trip too: arrays travel as lists, times as ISO text."""
+
+    @staticmethod
+    def results() -> list[Any]:
+        import numpy as np
+
+        from crmkit.datasets import simulate_pipeline
+        from crmkit.funnel import (
+            calibration_report,
+            fit_markov_pipeline,
+            forecast_distribution,
+            stage_conversion,
+            stage_velocity,
+            weighted_pipeline,
+        )
+        from crmkit.lifecycle import SALES_PIPELINE
+
+        history = simulate_pipeline(60, seed=4)
+        closes = np.array(["2025-01-31", "NaT"], dtype="datetime64[D]")
+        return [
+            history,
+            fit_markov_pipeline(history, SALES_PIPELINE),
+            stage_conversion(history, SALES_PIPELINE, as_of=date(2024, 12, 31)),
+            stage_velocity(history, SALES_PIPELINE, as_of=date(2024, 12, 31)),
+            forecast_distribution([1.0, 2.0, 3.0], [0.5, 0.25, 1.0]),
+            calibration_report([0.2, 0.8], [0, 1]),
+            weighted_pipeline([1.0, 2.0], ["proposal"] * 2, SALES_PIPELINE, expected_close=closes),
+        ]
+
+    def test_every_result_round_trips(self) -> None:
+        """from_json(type(r), to_json(r)) == r for funnel results, NaT and NaN included."""
+        for result in self.results():
+            assert result == io.from_json(type(result), io.to_json(result)), type(result).__name__
+
+    def test_arrays_are_lists_and_timestamps_iso_text(self) -> None:
+        """A StageHistory's entry times come out as ISO 8601 strings in a list."""
+        history = self.results()[0]
+        data = io.to_dict(history)
+        assert isinstance(data["entered_at"], list)
+        assert str(history.entered_at[0]) == data["entered_at"][0]
+
+    def test_an_array_field_given_a_scalar_is_refused(self) -> None:
+        """A stored array replaced by a number is refused with the field's name."""
+        from crmkit.funnel import CalibrationReport, calibration_report
+
+        data = io.to_dict(calibration_report([0.2, 0.8], [0, 1]))
+        data["n"] = 3
+        with pytest.raises(InvalidInputError, match=r"'n' must be a list of values"):
+            io.from_dict(CalibrationReport, data)

@@ -33,10 +33,11 @@ def _optional_read_only(array: NDArray[Any] | None) -> NDArray[Any] | None:
 
 
 def arrays_equal(a: NDArray[Any] | None, b: NDArray[Any] | None) -> bool:
-    """Equal shapes and elements (None only equals None)."""
+    """Equal shapes and elements (None only equals None; NaN equals NaN, NaT equals NaT)."""
     if a is None or b is None:
         return a is b
-    return a.shape == b.shape and bool(np.array_equal(a, b))
+    missing_comparable = a.dtype.kind in "fcmM" and b.dtype.kind in "fcmM"
+    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=missing_comparable))
 
 
 def array_field(**kwargs: Any) -> Any:

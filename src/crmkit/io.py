@@ -1,9 +1,8 @@
 """JSON for records and rules: one converter, round-trips guaranteed.
 
-Every crmkit record (and, as the areas add them, every rules value and fitted
-model) turns into plain JSON types and back. Money amounts travel as strings
-(`"19.90"`, never a float), timestamps as ISO 8601 with their offset, and
-enumerations as their string values. Each top-level dict carries a
+Every crmkit record, rules value, fitted model and result turns into plain
+JSON types and back. Money amounts travel as strings
+(`"19.90"`, never a float), timestamps as ISO 8601 with their offset, enumerations as their string values, and arrays as lists (timestamps as ISO strings). Each top-level dict carries a
 `schema_version`, so stored JSON can be migrated when a format changes.
 
 Malformed input raises [`InvalidInputError`][crmkit.errors.InvalidInputError] naming the
@@ -35,6 +34,7 @@ from typing import Any, Literal, NoReturn, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
+import numpy as np
 from cattrs.errors import (
     AttributeValidationNote,
     ClassValidationError,
@@ -136,6 +136,41 @@ def _structure_bool(value: Any, _: type) -> bool:
     return value
 
 
+def _unstructure_array(array: np.ndarray[Any, Any]) -> list[Any]:
+    if array.dtype.kind in "Mm":  # datetime64 / timedelta64: ISO strings keep their unit
+        texts: list[Any] = array.astype(str).tolist()
+        return texts
+    values: list[Any] = array.tolist()
+    return values
+
+
+def _is_array(kind: Any) -> bool:
+    return kind is np.ndarray or get_origin(kind) is np.ndarray
+
+
+def _structure_array(value: Any, kind: Any) -> np.ndarray[Any, Any]:
+    if not isinstance(value, list):
+        _bad("a list of values (an array)", value)
+    dtype = _array_dtype(kind)
+    try:
+        if dtype is not None and np.dtype(dtype).kind in "Mm":
+            return np.array(value, dtype=np.dtype(dtype).kind)  # the unit comes from the text
+        return np.array(value, dtype=dtype)
+    except (TypeError, ValueError):
+        _bad(f"a list of {np.dtype(dtype).name if dtype is not None else 'values'}", value)
+
+
+def _array_dtype(kind: Any) -> Any:
+    """The dtype in `NDArray[np.float64]`, or None for `NDArray[Any]` or a bare ndarray."""
+    arguments = get_args(kind)
+    if len(arguments) != 2:
+        return None
+    scalar = get_args(arguments[1])
+    if not scalar or scalar[0] is Any:
+        return None
+    return scalar[0]
+
+
 def _enum_value(member: Enum) -> Any:
     return member.value
 
@@ -147,6 +182,9 @@ def _make_converter() -> cattrs.Converter:
         detailed_validation=True,
         unstruct_collection_overrides={tuple: list},
     )
+    # Fields are annotated NDArray[...]: dispatch on the annotation, not the class.
+    converter.register_unstructure_hook_func(_is_array, _unstructure_array)
+    converter.register_structure_hook_func(_is_array, _structure_array)
     converter.register_unstructure_hook(Decimal, str)
     converter.register_unstructure_hook(datetime, datetime.isoformat)
     converter.register_unstructure_hook(date, date.isoformat)
