@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import re
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -9,6 +13,8 @@ import pytest
 
 import crmkit
 from crmkit.cli import main
+from crmkit.datasets import Sample
+from crmkit.lifecycle import SALES_PIPELINE
 
 CSV = (
     "customer_id,at,amount\n"
@@ -209,3 +215,99 @@ class TestReport:
             "'--as-of' must be a date such as 2024-12-31; got '2024-13-01'"
             in capsys.readouterr().err
         )
+
+
+def pipeline_section(out: str) -> str:
+    """The report's "Sales pipeline" block, without its title."""
+    return out.split("Sales pipeline\n", 1)[1].split("\n\n", 1)[0]
+
+
+def open_deals(sample: Sample, as_of: date) -> int:
+    """The sample's deals open at the end of *as_of*."""
+    return int(sample.pipeline_history.until(as_of).is_open.sum())
+
+
+@pytest.fixture(scope="module")
+def demo_output() -> str:
+    """`crmkit demo`'s output, run once for the pipeline tests (it takes a few seconds)."""
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        assert 0 == main(["demo"])
+    return out.getvalue()
+
+
+class TestPipelineSection:
+    def test_demo_counts_the_open_deals_of_the_sample(
+        self, demo_output: str, sample: Sample
+    ) -> None:
+        """The section's open-deal count is the sample's deals still open on 2024-12-31."""
+        section = pipeline_section(demo_output)
+
+        expected = open_deals(sample, date(2024, 12, 31))
+        assert f"  open deals              {expected:,}, " in section
+
+    def test_one_row_per_open_stage_adding_up_to_the_open_deals(
+        self, demo_output: str, sample: Sample
+    ) -> None:
+        """Each open stage of SALES_PIPELINE has one row, won and lost none; the rows'
+        deal counts add up to the open deals."""
+        lines = pipeline_section(demo_output).splitlines()
+
+        counts = {
+            stage: [
+                int(found.group(1))
+                for line in lines
+                if (found := re.match(rf"  {stage} +(\d+) deals, ", line))
+            ]
+            for stage in SALES_PIPELINE.stages
+        }
+        assert [1, 1, 1, 1, 0, 0] == [len(found) for found in counts.values()]
+        assert open_deals(sample, date(2024, 12, 31)) == sum(
+            sum(found) for found in counts.values()
+        )
+
+    def test_next_quarter_range_is_ordered(self, demo_output: str) -> None:
+        """Revenue won by the end of the next quarter (2025-03-31) has P10 <= P50 <= P90."""
+        section = pipeline_section(demo_output)
+
+        found = re.search(
+            r"  won by 2025-03-31 +P10 ([\d,]+), P50 ([\d,]+), P90 ([\d,]+) \(", section
+        )
+        assert found is not None
+        p10, p50, p90 = (float(text.replace(",", "")) for text in found.groups())
+        assert 0 < p10 <= p50 <= p90
+
+    def test_a_transactions_report_has_no_pipeline_section(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A user's transaction file has no deals: the section is left out."""
+        path = tmp_path / "orders.csv"
+        path.write_text(CSV, encoding="utf-8")
+
+        status, out, _ = run(capsys, "report", str(path))
+
+        assert 0 == status
+        assert "Sales pipeline" not in out
+        assert "open deals" not in out
+
+    def test_demo_as_of_mid_year_still_has_the_section(
+        self, capsys: pytest.CaptureFixture[str], sample: Sample
+    ) -> None:
+        """As of 2024-06-30 the deals open then are counted, and the range runs to the end
+        of the next quarter, 2024-09-30."""
+        status, out, _ = run(capsys, "demo", "--as-of", "2024-06-30")
+        section = pipeline_section(out)
+
+        assert 0 == status
+        assert f"  open deals              {open_deals(sample, date(2024, 6, 30)):,}, " in section
+        assert "  won by 2024-09-30       P10 " in section
+
+    def test_demo_as_of_before_every_deal_says_so_in_words(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """As of 2023-12-31 no deal exists yet: the report still runs, and the section
+        tells the reader so rather than printing a Python repr of the date."""
+        status, out, _ = run(capsys, "demo", "--as-of", "2023-12-31")
+        section = pipeline_section(out)
+
+        assert 0 == status
+        assert "datetime.date(" not in section

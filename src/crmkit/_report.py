@@ -312,11 +312,10 @@ def pipeline(data: ReportData, as_of: date) -> Section | None:
     if data.pipeline_history is None:
         return None
     title = "Sales pipeline"
-    try:
-        history = data.pipeline_history.until(as_of)
-        fit = fit_markov_pipeline(history, SALES_PIPELINE, as_of=as_of)
-    except InvalidInputError as error:
-        return Section(title, (("deals", str(error).splitlines()[0]),))
+    if data.pipeline_history.entered_at.min() > np.datetime64(as_of + timedelta(days=1), "us"):
+        return Section(title, (("deals", f"none on or before {as_of.isoformat()}"),))
+    history = data.pipeline_history.until(as_of)
+    fit = fit_markov_pipeline(history, SALES_PIPELINE, as_of=as_of)
     is_open = history.is_open
     amounts = np.zeros(0) if history.amount is None else history.amount[is_open]
     stages = history.current_stage[is_open]

@@ -588,7 +588,8 @@ class TestSeparationAndConvergence:
                 }
             },
             InvalidInputError,
-            r"'industry' must be values without missing entries \(None, NaN or ''\); got .*None.* at index 1",
+            r"'industry' must be values without missing entries \(None, NaN or ''\); "
+            r"got .*None.* at index 1",
         ),
         (
             {
@@ -598,7 +599,8 @@ class TestSeparationAndConvergence:
                 }
             },
             InvalidInputError,
-            r"'industry' must be values without missing entries \(None, NaN or ''\); got '' at index 2",
+            r"'industry' must be values without missing entries \(None, NaN or ''\); "
+            r"got '' at index 2",
         ),
         (
             {"features": {"visits": [2] * 6, "industry": ["a", "b"] * 3}},

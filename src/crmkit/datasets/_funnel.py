@@ -104,8 +104,7 @@ def simulate_pipeline(
         v.fail_type("pipeline", "a StateMachine (a pipeline definition)", pipeline)
     open_stages = [s for s in pipeline.stages if s not in pipeline.terminal]
     moves = _stage_probabilities(open_stages, advance, win, mean_days)
-    won_stage = next(s for s in pipeline.terminal if pipeline.probabilities.get(s) == 1.0)
-    lost_stage = next(s for s in pipeline.terminal if s != won_stage)
+    won_stage, lost_stage = _won_and_lost(pipeline)
     _refuse_impossible_moves(pipeline, open_stages, moves, won_stage, lost_stage)
 
     span = int((last - first) / np.timedelta64(1, "us")) + 1
@@ -125,6 +124,15 @@ def simulate_pipeline(
         amount=amount[ids[seen]],
         expected_close=expected[ids[seen]],
     )
+
+
+def _won_and_lost(pipeline: StateMachine) -> tuple[str, str]:
+    won = [s for s in pipeline.terminal if pipeline.probabilities.get(s) == 1.0]
+    lost = [s for s in pipeline.terminal if s not in won]
+    if not won or not lost:
+        allowed = "a pipeline with a won stage (terminal, probability 1) and a lost stage"
+        v.fail("pipeline", allowed, pipeline.name)
+    return won[0], lost[0]
 
 
 def _stage_probabilities(
@@ -206,12 +214,22 @@ def simulate_leads(
 ) -> dict[str, NDArray[np.generic]]:
     """Simulate closed leads with attributes, behaviour counts and outcomes.
 
-    Attributes (company size, industry, decision level) and behaviour counts
-    (site visits, downloads, email opens; Poisson) are drawn independently;
-    each lead is won with probability `expit(-2.6 + effects)`, the effects
-    being fixed per attribute value and per unit of behaviour (for example
-    +1.1 for a C-level contact, +0.35 per download), so a logistic fit should
-    recover them. About a third of the leads are won. Lost leads are lost at
+    Attributes and behaviour counts are drawn independently; each lead is
+    won with probability `expit(-2.6 + effects)`, so a logistic fit should
+    recover the effects. About a third of the leads are won.
+
+    The effects (value, share of leads, effect on the log-odds):
+
+    - company_size: 1-49 (40%) 0, 50-249 (30%) +0.3, 250-999 (20%) +0.6,
+      1000+ (10%) +0.9
+    - industry: retail (30%) 0, manufacturing (25%) +0.2, software (20%) +0.7,
+      finance (15%) +0.4, education (10%) -0.3
+    - decision_level: staff (40%) 0, manager (35%) +0.4, director (15%) +0.8,
+      c_level (10%) +1.1
+    - site_visits (Poisson, mean 3): +0.15 per visit; downloads (mean 1):
+      +0.35 each; email_opens (mean 4): +0.05 each
+
+    Lost leads are lost at
     `SALES_PIPELINE`'s open stages (45 / 30 / 15 / 10%), won ones have stage
     "won".
 

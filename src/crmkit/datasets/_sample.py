@@ -79,7 +79,10 @@ def load_sample() -> Sample:
     Timestamps are UTC; amounts are CNY with two decimals. The survey answers
     were simulated the same way with
     [`simulate_survey_responses`][crmkit.datasets.simulate_survey_responses]
-    (seeds 20250102-20250104).
+    (seeds 20250102-20250104), the pipeline history with
+    [`simulate_pipeline`][crmkit.datasets.simulate_pipeline] (2,000 deals in
+    2024, seed 20250106) and the leads with
+    [`simulate_leads`][crmkit.datasets.simulate_leads] (3,000, seed 20250107).
 
     Returns:
         The sample; each call reads the file afresh.

@@ -26,7 +26,7 @@ def feature_columns(features: Any, names: Sequence[str] | None = None) -> dict[s
     *features* is a mapping from name to array, a pandas / polars / pyarrow
     frame, or an object with a `columns()` method returning such a mapping.
     """
-    columns = _columns_with_missing(features)
+    columns = named_columns(features)
     wanted = list(columns) if names is None else list(names)
     missing = [name for name in wanted if name not in columns]
     if missing:
@@ -43,7 +43,7 @@ def feature_columns(features: Any, names: Sequence[str] | None = None) -> dict[s
     return arrays
 
 
-def _columns_with_missing(features: Any) -> Mapping[str, Any]:
+def named_columns(features: Any) -> Mapping[str, Any]:
     """Named columns of a mapping or a frame, missing values kept (each scorer decides)."""
     if isinstance(features, Mapping) or callable(getattr(features, "columns", None)):
         return _columns_of(features)

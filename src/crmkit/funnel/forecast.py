@@ -63,7 +63,8 @@ class ForecastDistribution:
             common unit, else with amounts rounded to 1/2**18 of the total)
             or `"simulation"`.
         n_deals: Deals that can close within the horizon.
-        correlation: Correlation of the deals' outcomes.
+        correlation: Correlation of the deals' latent scores through the
+            common factor (the outcomes' own correlation is lower).
 
     Examples:
         >>> from crmkit.funnel import forecast_distribution
@@ -126,7 +127,9 @@ def forecast_distribution(
             *n_simulations* seeded draws.
         n_simulations: Draws for simulated quantities.
         seed: Seed or generator for the draws (the same seed, the same result).
-        correlation: Correlation of outcomes through one common factor, in
+        correlation: Correlation of the deals' latent scores through one
+            common factor (a one-factor Gaussian model; the won / lost
+            outcomes themselves correlate less), in
             [0, 1) (at most 0.9 with `method="exact"`).
 
     Returns:

@@ -105,7 +105,8 @@ class StageHistory:
         """Keep the stage entries at or before *as_of* (a `date` counts its whole day, UTC).
 
         Deals with no entry left are dropped; a deal whose close came later
-        is open again.
+        is open again. Amounts and expected close dates stay each deal's
+        latest known values (the history keeps one per deal).
 
         Raises:
             InvalidInputError: If no entry is left.
@@ -195,7 +196,11 @@ class StageHistory:
         if n == 0:
             v.fail("opportunity_id", "non-empty", v.described("no rows"))
         amounts = None if amount is None else v.float_array("amount", amount, low=0.0)
-        days = None if expected_close is None else close_days("expected_close", expected_close, n)
+        days = (
+            None
+            if expected_close is None
+            else close_days("expected_close", expected_close, n, per="row")
+        )
         if amounts is not None:
             v.same_length(opportunity_id=codes, amount=amounts)
         order = _columns.key_time_order(codes, times)
@@ -250,7 +255,9 @@ class StageHistory:
             None
             if expected_close is None
             else _frames.series_values(
-                "expected_close", _frames.column(data, expected_close, argument="expected_close")
+                "expected_close",
+                _frames.column(data, expected_close, argument="expected_close"),
+                allow_missing=True,
             )
         )
         return cls.from_arrays(
@@ -315,6 +322,8 @@ class StageHistory:
             >>> history.current_stage.tolist(), history.amount.tolist()
             (['needs_confirmed'], [50000.0])
         """
+        if not isinstance(pipeline, StateMachine):
+            v.fail_type("pipeline", "a StateMachine (a pipeline definition)", pipeline)
         records = v.listed("opportunities", opportunities)
         for index, record in enumerate(records):
             if not isinstance(record, Opportunity):
@@ -374,6 +383,7 @@ def _rows(
     record: Opportunity, steps: Sequence[Step], pipeline: StateMachine
 ) -> list[tuple[str, str, datetime, float, Any]]:
     """The (id, stage, entered_at, amount, expected_close) rows of one opportunity."""
+    _refuse_inconsistent(record, pipeline)
     if steps:
         first = steps[0].source
     else:
@@ -388,6 +398,22 @@ def _rows(
     amount = float(record.amount.amount)
     close = record.expected_close if record.expected_close is not None else "NaT"
     return [(record.id, stage, at, amount, close) for stage, at in entries]
+
+
+def _refuse_inconsistent(record: Opportunity, pipeline: StateMachine) -> None:
+    """An open deal cannot sit in won or lost, nor a won deal in lost (or the reverse)."""
+    if record.stage not in pipeline.terminal:
+        return
+    if record.closed_at is None:
+        v.fail(
+            f"opportunities[{record.id!r}].stage",
+            f"an open stage for an open deal (not {', '.join(pipeline.terminal)})",
+            record.stage,
+        )
+    if record.stage != _closing_stage(pipeline, won=bool(record.won)):
+        outcome = "won" if record.won else "lost"
+        argument = f"opportunities[{record.id!r}].stage"
+        v.fail(argument, f"the stage of a {outcome} deal", record.stage)
 
 
 def _closing_stage(pipeline: StateMachine, *, won: bool) -> str:

@@ -61,8 +61,8 @@ class MarkovPipelineFit:
         ...                         dtype="datetime64[us]"),
         ...     pipeline=SALES_PIPELINE)
         >>> fit = fit_markov_pipeline(history, SALES_PIPELINE)
-        >>> fit.win_probability[SALES_PIPELINE.stages.index("proposal")]
-        np.float64(0.5)
+        >>> float(fit.win_probability[SALES_PIPELINE.stages.index("proposal")])
+        0.5
     """
 
     stages: tuple[str, ...] = field()

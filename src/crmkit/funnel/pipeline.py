@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 import numpy as np
@@ -98,6 +99,8 @@ class WeightedPipeline:
     def by_category(self) -> Mapping[str, tuple[float, float]]:
         """(amount, weighted amount) per forecast category, in the order the stages name them.
 
+        Empty for a pipeline without forecast categories.
+
         Examples:
             >>> from crmkit.funnel import weighted_pipeline
             >>> from crmkit.lifecycle import SALESFORCE_OPPORTUNITY
@@ -111,6 +114,8 @@ class WeightedPipeline:
         for category, amount, weighted in zip(
             self.categories, self.amount, self.weighted, strict=True
         ):
+            if not category:
+                continue
             before = totals.get(category, (0.0, 0.0))
             totals[category] = (before[0] + float(amount), before[1] + float(weighted))
         return totals
@@ -239,15 +244,51 @@ def weighted_pipeline(
     )
 
 
-def close_days(argument: str, close_dates: ArrayLike, n: int) -> NDArray[np.datetime64]:
-    """One expected close day per deal as `datetime64[D]`; missing dates are NaT."""
-    try:
-        days = np.asarray(close_dates, dtype="datetime64[D]")
-    except (TypeError, ValueError):
-        v.fail_type(argument, "dates", v.described("values that are not dates"))
-    if days.ndim != 1 or days.size != n:
-        v.fail(argument, f"one date per deal ({n})", v.described(f"shape {days.shape}"))
-    return days
+def close_days(
+    argument: str, close_dates: ArrayLike, n: int, *, per: str = "deal"
+) -> NDArray[np.datetime64]:
+    """One expected close day per item as `datetime64[D]`; missing dates are NaT.
+
+    Accepts datetime64, dates, datetimes (aware ones are read in UTC) and ISO
+    strings; None, NaN and pandas' NaT are missing. Numbers are refused rather
+    than read as days since 1970.
+    """
+    array = v.one_dimensional(argument, close_dates)
+    if array.size != n:
+        v.fail(argument, f"one date per {per} ({n})", v.described(f"{array.size} values"))
+    if array.dtype.kind == "M" or array.size == 0:
+        days: NDArray[np.datetime64] = array.astype("datetime64[D]")
+        return days
+    allowed = "dates, datetimes, datetime64 or ISO strings (None or NaT when unknown)"
+    if array.dtype.kind not in "OUS":
+        v.fail_type(argument, allowed, v.described(f"an array of dtype {array.dtype}"))
+    parsed = [_close_day(value) for value in array.tolist()]
+    bad = np.array([day is _NOT_A_DATE for day in parsed], dtype=bool)
+    if bad.any():
+        v.fail_rows(argument, allowed, array.astype(object), bad)
+    return np.array(parsed, dtype="datetime64[D]")
+
+
+_NOT_A_DATE = object()
+
+
+def _close_day(value: object) -> Any:
+    """A value as a numpy day, NaT when missing, or `_NOT_A_DATE`."""
+    if value is None or (isinstance(value, float) and value != value) or value != value:
+        return np.datetime64("NaT", "D")  # None, NaN, pandas' NaT (unequal to itself)
+    if isinstance(value, datetime):
+        moment = value.astimezone(UTC) if value.tzinfo is not None else value
+        return np.datetime64(moment.date(), "D")
+    if isinstance(value, date):
+        return np.datetime64(value, "D")
+    if isinstance(value, np.datetime64):
+        return value.astype("datetime64[D]")
+    if isinstance(value, str):
+        try:
+            return _close_day(datetime.fromisoformat(value.strip()))
+        except ValueError:
+            return _NOT_A_DATE
+    return _NOT_A_DATE
 
 
 def _by_period(

@@ -17,8 +17,8 @@ from crmkit import _validation as v
 from crmkit._fields import array_field, as_tuple
 from crmkit._frames import Backend
 from crmkit.errors import InvalidDefinitionError
-from crmkit.funnel._features import feature_columns
-from crmkit.rules import Condition, _columns_of
+from crmkit.funnel._features import feature_columns, named_columns
+from crmkit.rules import Condition
 
 __all__ = ["ActivityPoints", "LeadScores", "RuleScorecard", "ScoreRule", "score_leads"]
 
@@ -37,7 +37,7 @@ class ScoreRule:
 
     Examples:
         >>> from crmkit.funnel import ScoreRule
-        >>> from crmkit.rules import Condition, _columns_of
+        >>> from crmkit.rules import Condition
         >>> rule = ScoreRule(condition=Condition(field="decision_level", op="==", value="c_level"),
         ...                  points=20)
         >>> str(rule.condition), rule.points
@@ -104,7 +104,7 @@ class RuleScorecard:
 
     Examples:
         >>> from crmkit.funnel import ActivityPoints, RuleScorecard, ScoreRule
-        >>> from crmkit.rules import Condition, _columns_of
+        >>> from crmkit.rules import Condition
         >>> card = RuleScorecard(
         ...     name="b2b",
         ...     rules=[ScoreRule(condition=Condition(field="employees", op=">=", value=500),
@@ -262,7 +262,7 @@ def score_leads(features: Any, scorecard: RuleScorecard, *, ids: Any = None) -> 
 
     Examples:
         >>> from crmkit.funnel import ActivityPoints, RuleScorecard, ScoreRule, score_leads
-        >>> from crmkit.rules import Condition, _columns_of
+        >>> from crmkit.rules import Condition
         >>> card = RuleScorecard(
         ...     name="b2b",
         ...     rules=[ScoreRule(condition=Condition(field="industry", op="==", value="software"),
@@ -278,7 +278,7 @@ def score_leads(features: Any, scorecard: RuleScorecard, *, ids: Any = None) -> 
     """
     if not isinstance(scorecard, RuleScorecard):
         v.fail_type("scorecard", "a RuleScorecard", scorecard)
-    given_columns = _columns_of(features)
+    given_columns = named_columns(features)
     columns = feature_columns(given_columns, scorecard.fields)
     n = len(next(iter(columns.values())))
     score = np.zeros(n)
