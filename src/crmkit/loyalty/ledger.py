@@ -1,0 +1,882 @@
+"""The points ledger: an append-only list of entries over lots, and pure operations on it.
+
+Every earning creates a lot (its points, when they become usable, when they
+expire); redemptions, expiries and reversals consume lots and record which
+ones, so every point can be traced from earning to its end. Each operation
+takes a ledger and returns a new one; each has an idempotency key, and the
+same request with the same key returns the ledger unchanged.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from attrs import evolve, field, frozen
+
+from crmkit import _validation as v
+from crmkit._fields import as_tuple
+from crmkit.errors import CurrencyMismatchError, InsufficientPointsError
+from crmkit.loyalty.earning import purchase_points
+from crmkit.loyalty.program import Program
+from crmkit.models import Interaction, Money, Transaction
+
+__all__ = [
+    "Allocation",
+    "Balance",
+    "Entry",
+    "EntryKind",
+    "Ledger",
+    "Lot",
+    "adjust",
+    "award",
+    "balance",
+    "earn",
+    "expire",
+    "redeem",
+    "reverse",
+    "statement",
+]
+
+EntryKind = Literal["earn", "award", "adjust", "redeem", "expire", "reverse"]
+"""What an entry records."""
+
+_CREATES_LOT = ("earn", "award", "adjust")
+OVERDRAFT = ""
+"""The lot id of points redeemed beyond the balance (a negative balance the program allows)."""
+
+
+@frozen
+class Allocation:
+    """Points an entry took from (negative) or gave back to (positive) one lot.
+
+    Attributes:
+        lot: The lot's id (the key of the entry that created it; "" for an overdraft).
+        points: Signed change to the lot.
+    """
+
+    lot: str
+    points: int
+
+
+@frozen(kw_only=True)
+class Entry:
+    """One ledger entry.
+
+    Attributes:
+        key: Its idempotency key.
+        kind: "earn", "award", "adjust", "redeem", "expire" or "reverse".
+        at: When (timezone-aware).
+        points: Signed change to the member's points (positive for earning).
+        allocations: The lots it consumed or restored.
+        pending_until: For an entry creating a lot: when its points become usable.
+        expires_at: For an entry creating a lot: when its points expire (None: never).
+        idle_months: For a lot under an inactivity policy: months idle before expiry.
+        reference: The transaction id, event name or reversed key it refers to.
+        amount: For a purchase: what was paid.
+        request: A fingerprint of the request, telling a retry from a clash.
+        unrecovered: For a reversal of spent points: those it could not take back.
+    """
+
+    key: str = field()
+    kind: EntryKind = field()
+    at: datetime = field()
+    points: int = field()
+    allocations: tuple[Allocation, ...] = field(default=(), converter=as_tuple)
+    pending_until: datetime | None = field(default=None)
+    expires_at: datetime | None = field(default=None)
+    idle_months: int | None = field(default=None)
+    reference: str | None = field(default=None)
+    amount: Money | None = field(default=None)
+    request: str = field(default="")
+    unrecovered: int = field(default=0)
+
+
+@frozen(kw_only=True)
+class Lot:
+    """Points earned together, and what is left of them at some moment.
+
+    Attributes:
+        id: The key of the entry that created it.
+        earned_at: When it was created.
+        points: Points it started with.
+        remaining: Points not yet redeemed, expired or taken back.
+        pending_until: When its points become usable.
+        expires_at: When its points expire (None: never).
+    """
+
+    id: str
+    earned_at: datetime
+    points: int
+    remaining: int
+    pending_until: datetime | None
+    expires_at: datetime | None
+
+
+@frozen(kw_only=True, repr=False)
+class Ledger:
+    """One member's points: the entries, oldest first. Build on `Ledger.empty(member_id)`.
+
+    Attributes:
+        member_id: Whose points.
+        entries: Every entry, in the order they were made.
+
+    Examples:
+        >>> from crmkit.loyalty import Ledger
+        >>> Ledger.empty("m1")
+        Ledger(member_id='m1', n_entries=0)
+    """
+
+    member_id: str = field()
+    entries: tuple[Entry, ...] = field(default=(), converter=as_tuple)
+
+    def __repr__(self) -> str:
+        return f"Ledger(member_id={self.member_id!r}, n_entries={len(self.entries)})"
+
+    @classmethod
+    def empty(cls, member_id: str) -> Ledger:
+        """A ledger with no entries."""
+        return cls(member_id=v.check_str("member_id", member_id))
+
+    def entry(self, key: str) -> Entry | None:
+        """The entry made with *key*, if any."""
+        for entry in self.entries:
+            if entry.key == key:
+                return entry
+        return None
+
+    def lots(self, *, as_of: datetime | None = None) -> tuple[Lot, ...]:
+        """Every lot and what remains of it after the entries up to *as_of* (all if None)."""
+        moment = None if as_of is None else v.aware_datetime("as_of", as_of)
+        created: dict[str, Lot] = {}
+        remaining: dict[str, int] = {}
+        for entry in self.entries:
+            if moment is not None and entry.at > moment:
+                continue
+            if entry.kind in _CREATES_LOT and entry.points > 0:
+                created[entry.key] = Lot(
+                    id=entry.key,
+                    earned_at=entry.at,
+                    points=entry.points,
+                    remaining=0,
+                    pending_until=entry.pending_until,
+                    expires_at=entry.expires_at,
+                )
+                remaining[entry.key] = entry.points
+            for allocation in entry.allocations:
+                if allocation.lot != OVERDRAFT:
+                    remaining[allocation.lot] += allocation.points
+        return tuple(evolve(lot, remaining=remaining[lot.id]) for lot in created.values())
+
+
+@frozen(kw_only=True)
+class Balance:
+    """Where a member's points are at a moment.
+
+    Every point earned or adjusted in is in exactly one of available,
+    pending, redeemed, expired or reversed (points given back by a reversed
+    redemption are available again).
+
+    Attributes:
+        as_of: The moment.
+        available: Usable now (negative when the program allows an overdraft).
+        pending: Earned but not usable yet.
+        expiring: Of the available points, those expiring within the window asked for.
+        earned: Earned, awarded or adjusted in.
+        redeemed: Redeemed (net of reversed redemptions).
+        expired: Expired.
+        reversed: Taken back by reversals and negative adjustments.
+    """
+
+    as_of: datetime
+    available: int
+    pending: int
+    expiring: int
+    earned: int
+    redeemed: int
+    expired: int
+    reversed: int
+
+
+def _moment(argument: str, value: Any) -> datetime:
+    return v.aware_datetime(argument, value)
+
+
+def _key(key: Any) -> str:
+    return v.check_str("key", key)
+
+
+def _retry(ledger: Ledger, key: str, request: str) -> bool:
+    """True if *key* was used for this very request (a retry); raises if for another."""
+    entry = ledger.entry(key)
+    if entry is None:
+        return False
+    if entry.request != request:
+        v.fail(
+            "key",
+            "a new key, or the key of this very request (a retry)",
+            key,
+            hint=f"already used for {entry.request}",
+        )
+    return True
+
+
+def _append(ledger: Ledger, entry: Entry) -> Ledger:
+    return evolve(ledger, entries=(*ledger.entries, entry))
+
+
+def earn(
+    ledger: Ledger,
+    program: Program,
+    transaction: Transaction,
+    *,
+    key: str,
+    tier: str | None = None,
+) -> Ledger:
+    """Add the points a purchase earns, as a new lot.
+
+    The same key with the same purchase returns the ledger unchanged (a
+    retried event is never awarded twice); the same key with another
+    purchase is refused.
+
+    Args:
+        ledger: The member's ledger.
+        program: The program's rules.
+        transaction: The purchase (its customer must be the ledger's member).
+        key: Idempotency key, such as the order id.
+        tier: The member's tier name, for its multiplier (None: none).
+
+    Raises:
+        InvalidInputError: If the key was used for another request, the
+            purchase is another member's, or the tier is unknown.
+        CurrencyMismatchError: If the purchase is not in the program's currency.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> from crmkit.loyalty import Ledger, Program, balance, earn
+        >>> from crmkit.models import Money, Transaction
+        >>> program = Program.simple(currency="CNY")
+        >>> t = Transaction(id="o1", customer_id="m1", amount=Money("128.50", "CNY"),
+        ...                 at=datetime(2025, 3, 1, tzinfo=timezone.utc))
+        >>> led = earn(Ledger.empty("m1"), program, t, key="o1")
+        >>> earn(led, program, t, key="o1") == led
+        True
+        >>> balance(led, as_of=datetime(2025, 3, 2, tzinfo=timezone.utc)).available
+        128
+    """
+    _check(ledger, program)
+    if not isinstance(transaction, Transaction):
+        v.fail_type("transaction", "a Transaction", transaction)
+    key = _key(key)
+    if transaction.customer_id != ledger.member_id:
+        v.fail(
+            "transaction", f"a purchase of member {ledger.member_id!r}", transaction.customer_id
+        )
+    if transaction.amount.currency != program.currency:
+        message = (
+            f"'transaction' must be in the program's currency {program.currency}; "
+            f"got {transaction.amount.currency}"
+        )
+        raise CurrencyMismatchError(message)
+    level = None if tier is None else program.tier(tier)
+    request = (
+        f"earn {transaction.id} {transaction.amount.amount} {transaction.amount.currency} "
+        f"at {transaction.at.isoformat()} tier {tier}"
+    )
+    if _retry(ledger, key, request):
+        return ledger
+    day = program.local_day(transaction.at)
+    points = purchase_points(
+        program,
+        transaction.amount.amount,
+        category=transaction.category,
+        channel=None if transaction.channel is None else str(transaction.channel),
+        day=day,
+        tier=level,
+    )
+    points = _after_daily_cap(ledger, program, points, day)
+    return _append(
+        ledger,
+        _lot_entry(
+            program,
+            key=key,
+            kind="earn",
+            at=transaction.at,
+            points=points,
+            reference=transaction.id,
+            amount=transaction.amount,
+            request=request,
+        ),
+    )
+
+
+def award(ledger: Ledger, program: Program, event: Interaction, *, key: str) -> Ledger:
+    """Add the points the program gives for a non-purchase event (review, referral, check-in).
+
+    The event's `kind` names the action; its points come from `program.actions`.
+
+    Raises:
+        InvalidInputError: If the program has no such action, the event is
+            another member's, or the key was used for another request.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> from crmkit.loyalty import Ledger, Program, award
+        >>> from crmkit.models import Interaction
+        >>> program = Program.simple(currency="CNY", actions={"review": 20})
+        >>> review = Interaction(id="i1", customer_id="m1", channel="app", direction="inbound",
+        ...                      kind="review", at=datetime(2025, 3, 1, tzinfo=timezone.utc))
+        >>> award(Ledger.empty("m1"), program, review, key="i1").entries[0].points
+        20
+    """
+    _check(ledger, program)
+    if not isinstance(event, Interaction):
+        v.fail_type("event", "an Interaction (its kind names the action)", event)
+    key = _key(key)
+    if event.customer_id != ledger.member_id:
+        v.fail("event", f"an event of member {ledger.member_id!r}", event.customer_id)
+    action = event.kind
+    if action is None or action not in program.actions:
+        v.fail("event", f"an action of the program ({', '.join(program.actions)})", action)
+    request = f"award {action} {event.id} at {event.at.isoformat()}"
+    if _retry(ledger, key, request):
+        return ledger
+    return _append(
+        ledger,
+        _lot_entry(
+            program,
+            key=key,
+            kind="award",
+            at=event.at,
+            points=program.actions[action],
+            reference=action,
+            request=request,
+        ),
+    )
+
+
+def adjust(
+    ledger: Ledger,
+    program: Program,
+    points: int,
+    *,
+    at: datetime,
+    key: str,
+    reason: str = "",
+) -> Ledger:
+    """Add (positive) or take away (negative) points by hand, such as a goodwill gesture.
+
+    Raises:
+        InvalidInputError: If *points* is 0, taking them would go below the
+            program's floor, or the key was used for another request.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> from crmkit.loyalty import Ledger, Program, adjust, balance
+        >>> program = Program.simple(currency="CNY")
+        >>> at = datetime(2025, 3, 1, tzinfo=timezone.utc)
+        >>> led = adjust(Ledger.empty("m1"), program, 50, at=at, key="goodwill-1")
+        >>> balance(led, as_of=at).available
+        50
+    """
+    _check(ledger, program)
+    amount = v.check_int("points", points)
+    if amount == 0:
+        v.fail("points", "a non-zero whole number", 0)
+    moment, key = _moment("at", at), _key(key)
+    request = f"adjust {amount} at {moment.isoformat()} ({reason})"
+    if _retry(ledger, key, request):
+        return ledger
+    if amount > 0:
+        entry = _lot_entry(
+            program,
+            key=key,
+            kind="adjust",
+            at=moment,
+            points=amount,
+            reference=reason,
+            request=request,
+        )
+    else:
+        allocations = _consume(
+            ledger, -amount, moment, program.consumption, program.negative_floor
+        )
+        entry = Entry(
+            key=key,
+            kind="adjust",
+            at=moment,
+            points=amount,
+            allocations=allocations,
+            reference=reason,
+            request=request,
+        )
+    return _append(ledger, entry)
+
+
+def redeem(
+    ledger: Ledger,
+    points: int,
+    *,
+    at: datetime,
+    key: str,
+    consumption: str = "soonest_expiring",
+    floor: int = 0,
+) -> Ledger:
+    """Spend points, taking them from lots in the consumption order.
+
+    Raises:
+        InsufficientPointsError: If fewer points are available than
+            requested (with `.available` and `.requested`); the ledger is
+            unchanged.
+        InvalidInputError: If *points* is not a whole number > 0, or the key
+            was used for another request.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> from crmkit.loyalty import Ledger, Program, adjust, balance, redeem
+        >>> program = Program.simple(currency="CNY")
+        >>> at = datetime(2025, 3, 1, tzinfo=timezone.utc)
+        >>> led = adjust(Ledger.empty("m1"), program, 50, at=at, key="a1")
+        >>> balance(redeem(led, 30, at=at, key="r1"), as_of=at).available
+        20
+    """
+    if not isinstance(ledger, Ledger):
+        v.fail_type("ledger", "a Ledger", ledger)
+    amount = v.check_int("points", points, low=1)
+    moment, key = _moment("at", at), _key(key)
+    v.check_choice("consumption", consumption, ("soonest_expiring", "oldest"))
+    v.check_int("floor", floor, high=0)
+    request = f"redeem {amount} at {moment.isoformat()}"
+    if _retry(ledger, key, request):
+        return ledger
+    allocations = _consume(ledger, amount, moment, consumption, floor)
+    entry = Entry(
+        key=key,
+        kind="redeem",
+        at=moment,
+        points=-amount,
+        allocations=allocations,
+        request=request,
+    )
+    return _append(ledger, entry)
+
+
+def reverse(
+    ledger: Ledger,
+    *,
+    original_key: str,
+    key: str,
+    amount: Money | None = None,
+    at: datetime | None = None,
+) -> Ledger:
+    """Undo an earning (a refund) or a redemption (a cancelled reward).
+
+    Reversing an earning takes its points back, in proportion to *amount*
+    for a partial refund: first from what is left of its lot, then from the
+    member's other available points; points already spent beyond that are
+    recorded as `unrecovered` rather than charged twice or pushing the
+    balance below zero. Reversing a redemption gives its points back to the
+    lots they came from.
+
+    Args:
+        ledger: The member's ledger.
+        original_key: Key of the entry to reverse.
+        key: Idempotency key of the reversal.
+        amount: For an earning: the refunded amount (None: all of it).
+        at: When (None: the original entry's time).
+
+    Raises:
+        InvalidInputError: If the original key is unknown or not an earning
+            or redemption, the refund exceeds what is left to refund, or the
+            key was used for another request.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> from crmkit.loyalty import Ledger, Program, balance, earn, reverse
+        >>> from crmkit.models import Money, Transaction
+        >>> program = Program.simple(currency="CNY")
+        >>> at = datetime(2025, 3, 1, tzinfo=timezone.utc)
+        >>> t = Transaction(id="o1", customer_id="m1", amount=Money("100", "CNY"), at=at)
+        >>> led = earn(Ledger.empty("m1"), program, t, key="o1")
+        >>> led = reverse(led, original_key="o1", key="refund-o1", amount=Money("40", "CNY"))
+        >>> balance(led, as_of=at).available
+        60
+    """
+    if not isinstance(ledger, Ledger):
+        v.fail_type("ledger", "a Ledger", ledger)
+    original = ledger.entry(_key(original_key))
+    key = _key(key)
+    if original is None or original.kind not in ("earn", "award", "adjust", "redeem"):
+        kinds = "an earning, award, positive adjustment or redemption"
+        v.fail("original_key", f"the key of {kinds} in this ledger", original_key)
+    moment = original.at if at is None else _moment("at", at)
+    refund_text = None if amount is None else amount.amount
+    request = f"reverse {original.key} {refund_text} at {moment.isoformat()}"
+    if _retry(ledger, key, request):
+        return ledger
+    if original.kind == "redeem":
+        return _append(ledger, _reversed_redemption(ledger, original, key, moment, request))
+    if original.points < 0:
+        v.fail("original_key", "the key of an entry that added points", original.key)
+    points, refund = _refund_points(ledger, original, amount)
+    entry = _reversed_earning(ledger, original, points, key, moment, request)
+    return _append(ledger, evolve(entry, amount=refund))
+
+
+def expire(ledger: Ledger, *, as_of: datetime) -> Ledger:
+    """Record the expiry of every lot whose points expired by *as_of*.
+
+    Idempotent by nature: what has been expired is gone, so calling it again
+    adds nothing.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> from crmkit.loyalty import Expiry, Ledger, Program, adjust, balance, expire
+        >>> program = Program.simple(currency="CNY", expiry=Expiry(kind="days", days=30))
+        >>> led = adjust(Ledger.empty("m1"), program, 50,
+        ...              at=datetime(2025, 3, 1, tzinfo=timezone.utc), key="a1")
+        >>> later = datetime(2025, 5, 1, tzinfo=timezone.utc)
+        >>> expired = expire(led, as_of=later)
+        >>> expired.entries[-1].points, balance(expired, as_of=later).expired
+        (-50, 50)
+    """
+    if not isinstance(ledger, Ledger):
+        v.fail_type("ledger", "a Ledger", ledger)
+    moment = _moment("as_of", as_of)
+    gone = _expired_lots(ledger, moment)
+    if not gone:
+        return ledger
+    allocations = tuple(Allocation(lot.id, -lot.remaining) for lot in gone)
+    points = sum(a.points for a in allocations)
+    entry = Entry(
+        key=f"expire {moment.isoformat()}",
+        kind="expire",
+        at=moment,
+        points=points,
+        allocations=allocations,
+        request=f"expire at {moment.isoformat()}",
+    )
+    return _append(ledger, entry)
+
+
+def balance(ledger: Ledger, *, as_of: datetime, expiring_within_days: int = 30) -> Balance:
+    """Available, pending and expiring points at *as_of*, and where the others went.
+
+    Points past their expiry count as expired even before `expire` records it.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> from crmkit.loyalty import Ledger, Program, adjust, balance
+        >>> program = Program.simple(currency="CNY", pending_days=14)
+        >>> at = datetime(2025, 3, 1, tzinfo=timezone.utc)
+        >>> led = adjust(Ledger.empty("m1"), program, 50, at=at, key="a1")
+        >>> b = balance(led, as_of=at)
+        >>> b.available, b.pending, b.earned
+        (0, 50, 50)
+    """
+    if not isinstance(ledger, Ledger):
+        v.fail_type("ledger", "a Ledger", ledger)
+    moment = _moment("as_of", as_of)
+    days = v.check_int("expiring_within_days", expiring_within_days, low=0)
+    horizon = moment + timedelta(days=days)
+    idle_deadline = _idle_deadline(ledger, moment)
+    available = pending = expiring = lazily_expired = 0
+    for lot in ledger.lots(as_of=moment):
+        ends = _lot_end(lot, idle_deadline)
+        if ends is not None and ends <= moment:
+            lazily_expired += lot.remaining
+        elif lot.pending_until is not None and lot.pending_until > moment:
+            pending += lot.remaining
+        else:
+            available += lot.remaining
+            if ends is not None and ends <= horizon:
+                expiring += lot.remaining
+    totals = _totals(ledger, moment)
+    return Balance(
+        as_of=moment,
+        available=available - totals["overdraft"],
+        pending=pending,
+        expiring=expiring,
+        earned=totals["earned"],
+        redeemed=totals["redeemed"],
+        expired=totals["expired"] + lazily_expired,
+        reversed=totals["reversed"],
+    )
+
+
+def statement(ledger: Ledger) -> tuple[tuple[str, str, str, int, int], ...]:
+    """The entries as rows `(at, kind, key, points, running total)`, in order.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> from crmkit.loyalty import Ledger, Program, adjust, redeem, statement
+        >>> program = Program.simple(currency="CNY")
+        >>> at = datetime(2025, 3, 1, tzinfo=timezone.utc)
+        >>> led = redeem(adjust(Ledger.empty("m1"), program, 50, at=at, key="a1"),
+        ...              20, at=at, key="r1")
+        >>> [row[1:] for row in statement(led)]
+        [('adjust', 'a1', 50, 50), ('redeem', 'r1', -20, 30)]
+    """
+    if not isinstance(ledger, Ledger):
+        v.fail_type("ledger", "a Ledger", ledger)
+    rows = []
+    running = 0
+    for entry in ledger.entries:
+        running += entry.points
+        rows.append((entry.at.isoformat(), entry.kind, entry.key, entry.points, running))
+    return tuple(rows)
+
+
+# --- internals ---------------------------------------------------------------------------
+
+
+def _check(ledger: Any, program: Any) -> None:
+    if not isinstance(ledger, Ledger):
+        v.fail_type("ledger", "a Ledger", ledger)
+    if not isinstance(program, Program):
+        v.fail_type("program", "a loyalty Program", program)
+
+
+def _lot_entry(
+    program: Program,
+    *,
+    key: str,
+    kind: EntryKind,
+    at: datetime,
+    points: int,
+    reference: str | None,
+    request: str,
+    amount: Money | None = None,
+) -> Entry:
+    pending = at + timedelta(days=program.pending_days) if program.pending_days else None
+    idle = program.expiry.months if program.expiry.kind == "inactivity" else None
+    return Entry(
+        key=key,
+        kind=kind,
+        at=at,
+        points=points,
+        pending_until=pending,
+        expires_at=expiry_instant(program, at),
+        idle_months=idle,
+        reference=reference,
+        amount=amount,
+        request=request,
+    )
+
+
+def expiry_instant(program: Program, earned_at: datetime) -> datetime | None:
+    """When points earned at *earned_at* expire: local midnight after their last day."""
+    policy = program.expiry
+    earned_day = program.local_day(earned_at)
+    if policy.kind == "days":
+        last = _rounded_day(earned_day + timedelta(days=policy.days), policy.round_to)
+    elif policy.kind == "months":
+        last = _rounded_day(_add_months(earned_day, policy.months), policy.round_to)
+    elif policy.kind == "fixed_date":
+        last = _fixed_day(earned_day.year + 1, policy.month, policy.day)
+    else:
+        return None
+    return datetime.combine(last + timedelta(days=1), time(), tzinfo=program.zone)
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _rounded_day(day: date, round_to: str | None) -> date:
+    if round_to == "month_end":
+        return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+    if round_to == "year_end":
+        return date(day.year, 12, 31)
+    return day
+
+
+def _fixed_day(year: int, month: int, day: int) -> date:
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def _after_daily_cap(ledger: Ledger, program: Program, points: int, day: date) -> int:
+    cap = program.max_points_per_day
+    if cap is None:
+        return points
+    today = sum(
+        entry.points
+        for entry in ledger.entries
+        if entry.kind == "earn" and program.local_day(entry.at) == day
+    )
+    return max(0, min(points, cap - today))
+
+
+def _idle_deadline(ledger: Ledger, moment: datetime) -> datetime | None:
+    """Under an inactivity policy: when the member's points expire if nothing else happens."""
+    idle = [e.idle_months for e in ledger.entries if e.idle_months is not None and e.at <= moment]
+    if not idle:
+        return None
+    active = [
+        e.at for e in ledger.entries if e.kind in ("earn", "award", "redeem") and e.at <= moment
+    ]
+    last = max(active) if active else max(e.at for e in ledger.entries if e.at <= moment)
+    day = _add_months(last.date(), idle[-1])
+    return datetime.combine(day, last.timetz())
+
+
+def _lot_end(lot: Lot, idle_deadline: datetime | None) -> datetime | None:
+    ends = [t for t in (lot.expires_at, idle_deadline) if t is not None]
+    return min(ends) if ends else None
+
+
+def _expired_lots(ledger: Ledger, moment: datetime) -> list[Lot]:
+    idle_deadline = _idle_deadline(ledger, moment)
+    return [
+        lot
+        for lot in ledger.lots(as_of=moment)
+        if lot.remaining > 0
+        and (ends := _lot_end(lot, idle_deadline)) is not None
+        and ends <= moment
+    ]
+
+
+def _usable_lots(ledger: Ledger, moment: datetime, consumption: str) -> list[Lot]:
+    idle_deadline = _idle_deadline(ledger, moment)
+    usable = []
+    for lot in ledger.lots(as_of=moment):
+        ends = _lot_end(lot, idle_deadline)
+        pending = lot.pending_until is not None and lot.pending_until > moment
+        if lot.remaining > 0 and not pending and (ends is None or ends > moment):
+            usable.append(lot)
+    if consumption == "oldest":
+        return sorted(usable, key=lambda lot: lot.earned_at)
+    never = datetime.max.replace(tzinfo=moment.tzinfo)
+    return sorted(usable, key=lambda lot: (lot.expires_at or never, lot.earned_at))
+
+
+def _overdraft(ledger: Ledger, moment: datetime | None = None) -> int:
+    return -sum(
+        a.points
+        for e in ledger.entries
+        if moment is None or e.at <= moment
+        for a in e.allocations
+        if a.lot == OVERDRAFT
+    )
+
+
+def _consume(
+    ledger: Ledger, points: int, moment: datetime, consumption: str, floor: int
+) -> tuple[Allocation, ...]:
+    """Allocations taking *points* from usable lots; beyond them, an overdraft down to *floor*."""
+    lots = _usable_lots(ledger, moment, consumption)
+    available = sum(lot.remaining for lot in lots) - _overdraft(ledger, moment)
+    if points > available - floor:
+        allowed = max(available - floor, 0)
+        message = f"'points' must be at most the {allowed} available; got {points}"
+        raise InsufficientPointsError(message, value=points, available=allowed, requested=points)
+    allocations = []
+    left = points
+    for lot in lots:
+        if left == 0:
+            break
+        take = min(lot.remaining, left)
+        allocations.append(Allocation(lot.id, -take))
+        left -= take
+    if left:
+        allocations.append(Allocation(OVERDRAFT, -left))
+    return tuple(allocations)
+
+
+def _refund_points(
+    ledger: Ledger, original: Entry, amount: Money | None
+) -> tuple[int, Money | None]:
+    """Points a (partial) refund takes back (in proportion, rounded down) and its amount."""
+    earlier = [e for e in ledger.entries if e.kind == "reverse" and e.reference == original.key]
+    charged = sum(-e.points + e.unrecovered for e in earlier)  # taken back or written off
+    if original.amount is None:
+        if amount is not None:
+            v.fail("amount", "None for an entry without a purchase amount", amount)
+        if charged >= original.points:
+            v.fail("original_key", "an entry not reversed in full already", original.key)
+        return original.points - charged, None
+    refunded = sum((e.amount.amount for e in earlier if e.amount is not None), Decimal(0))
+    left = original.amount.amount - refunded
+    if amount is None:
+        amount = Money(left, original.amount.currency)
+    if not isinstance(amount, Money):
+        v.fail_type("amount", "Money", amount)
+    if amount.currency != original.amount.currency:
+        message = f"'amount' must be in {original.amount.currency}; got {amount.currency}"
+        raise CurrencyMismatchError(message)
+    if amount.amount <= 0 or amount.amount > left:
+        v.fail("amount", f"more than 0 and at most the {left} not yet refunded", amount.amount)
+    share = (refunded + amount.amount) / original.amount.amount
+    return int(original.points * share) - charged, amount
+
+
+def _reversed_earning(
+    ledger: Ledger, original: Entry, points: int, key: str, moment: datetime, request: str
+) -> Entry:
+    """Take *points* back: first from the original lot, then from other usable lots."""
+    own = next((lot for lot in ledger.lots() if lot.id == original.key), None)
+    allocations = []
+    left = points
+    if own is not None and own.remaining > 0:
+        take = min(own.remaining, left)
+        allocations.append(Allocation(own.id, -take))
+        left -= take
+    for lot in _usable_lots(ledger, moment, "soonest_expiring"):
+        if left == 0:
+            break
+        if lot.id == original.key:
+            continue
+        take = min(lot.remaining, left)
+        allocations.append(Allocation(lot.id, -take))
+        left -= take
+    return Entry(
+        key=key,
+        kind="reverse",
+        at=moment,
+        points=-(points - left),
+        allocations=allocations,
+        reference=original.key,
+        request=request,
+        unrecovered=left,
+    )
+
+
+def _reversed_redemption(
+    ledger: Ledger, original: Entry, key: str, moment: datetime, request: str
+) -> Entry:
+    if any(e.kind == "reverse" and e.reference == original.key for e in ledger.entries):
+        v.fail("original_key", "a redemption not reversed already", original.key)
+    restored = tuple(Allocation(a.lot, -a.points) for a in original.allocations)
+    return Entry(
+        key=key,
+        kind="reverse",
+        at=moment,
+        points=-original.points,
+        allocations=restored,
+        reference=original.key,
+        request=request,
+    )
+
+
+def _totals(ledger: Ledger, moment: datetime) -> dict[str, int]:
+    redemption_keys = {e.key for e in ledger.entries if e.kind == "redeem"}
+    totals = {"earned": 0, "redeemed": 0, "expired": 0, "reversed": 0, "overdraft": 0}
+    for entry in ledger.entries:
+        if entry.at > moment:
+            continue
+        if entry.kind in _CREATES_LOT and entry.points > 0:
+            totals["earned"] += entry.points
+        elif entry.kind == "redeem":
+            totals["redeemed"] -= entry.points
+        elif entry.kind == "expire":
+            totals["expired"] -= entry.points
+        elif entry.kind == "reverse" and entry.reference in redemption_keys:
+            totals["redeemed"] -= entry.points
+        elif entry.kind in ("reverse", "adjust"):
+            totals["reversed"] -= entry.points
+    totals["overdraft"] = _overdraft(ledger, moment)
+    return totals
