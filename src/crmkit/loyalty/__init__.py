@@ -19,6 +19,8 @@ Examples:
 """
 
 from crmkit.loyalty.earning import points_for_transactions
+from crmkit.loyalty.finance import Breakage, Liability, estimate_breakage, liability
+from crmkit.loyalty.household import PooledBalance, PoolRule, pooled_balance, redeem_pooled
 from crmkit.loyalty.ledger import (
     Allocation,
     Balance,
@@ -46,30 +48,43 @@ from crmkit.loyalty.program import (
     Tier,
     TierPolicy,
 )
+from crmkit.loyalty.tiers import TierReview, TierStatus, evaluate_tier, review_tiers
 
 __all__ = [
     "STANDARD_TIERS",
     "Allocation",
     "Balance",
+    "Breakage",
     "Consumption",
     "Entry",
     "EntryKind",
     "Expiry",
     "ExpiryKind",
     "Ledger",
+    "Liability",
     "Lot",
+    "PoolRule",
+    "PooledBalance",
     "Program",
     "Promotion",
     "Rounding",
     "Tier",
     "TierPolicy",
+    "TierReview",
+    "TierStatus",
     "adjust",
     "award",
     "balance",
     "earn",
+    "estimate_breakage",
+    "evaluate_tier",
     "expire",
+    "liability",
     "points_for_transactions",
+    "pooled_balance",
     "redeem",
+    "redeem_pooled",
     "reverse",
+    "review_tiers",
     "statement",
 ]
