@@ -19,6 +19,7 @@ Examples:
 """
 
 from crmkit.loyalty.earning import points_for_transactions
+from crmkit.loyalty.events import EVENT_KINDS, replay_events
 from crmkit.loyalty.finance import Breakage, Liability, estimate_breakage, liability
 from crmkit.loyalty.household import PooledBalance, PoolRule, pooled_balance, redeem_pooled
 from crmkit.loyalty.ledger import (
@@ -51,6 +52,7 @@ from crmkit.loyalty.program import (
 from crmkit.loyalty.tiers import TierReview, TierStatus, evaluate_tier, review_tiers
 
 __all__ = [
+    "EVENT_KINDS",
     "STANDARD_TIERS",
     "Allocation",
     "Balance",
@@ -84,6 +86,7 @@ __all__ = [
     "pooled_balance",
     "redeem",
     "redeem_pooled",
+    "replay_events",
     "reverse",
     "review_tiers",
     "statement",
