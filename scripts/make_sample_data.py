@@ -12,7 +12,7 @@ import csv
 import gzip
 import io
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,8 @@ from crmkit.datasets import (
     simulate_survey_responses,
     simulate_transactions,
 )
+from crmkit.datasets._sample import SAMPLE_PROGRAM, sample_transactions
+from crmkit.loyalty import Ledger, balance, replay_events
 
 SEED = 20250101
 OUT = Path(__file__).parents[1] / "src" / "crmkit" / "datasets" / "data"
@@ -50,6 +52,7 @@ def main() -> None:
     write_surveys()
     write_pipeline()
     write_leads()
+    write_loyalty()
 
 
 def write_csv(name: str, header: list[str], rows: Iterable[Iterable[object]]) -> None:
@@ -141,6 +144,56 @@ def write_surveys() -> None:
         )
     write_csv("retail_surveys.csv.gz", ["kind", "customer_id", "at", "score"], rows)
     print(f"wrote {sum(len(a) for _, a in parts)} survey answers to {OUT}")
+
+
+def write_loyalty() -> None:
+    """The sample's points log: an earn per purchase, retries, refunds and redemptions."""
+    txns, program = sample_transactions(), SAMPLE_PROGRAM
+    rng = np.random.default_rng(SEED + 7)
+    end = datetime(2024, 12, 31, 23, 59, tzinfo=UTC)
+    rows: list[tuple[object, ...]] = []
+    starts = np.searchsorted(txns.customer_index, np.arange(txns.n_customers + 1))
+    for member_index in range(txns.n_customers):
+        member = str(txns.customer_ids[member_index])
+        plans = []
+        for row in range(starts[member_index], starts[member_index + 1]):
+            at = txns.at[row].astype("datetime64[us]").item().replace(tzinfo=UTC)
+            key = f"{member}-{row - starts[member_index] + 1}"
+            amount = f"{txns.amount[row]:.2f}"
+            earn_row = (member, "earn", key, at, amount, 0, "", str(txns.category[row]))
+            plans.append(earn_row)
+            if rng.random() < 0.03:  # the order system sent the event twice
+                plans.append(earn_row)
+            if rng.random() < 0.04:  # a refund, in full or half
+                refund_at = at + timedelta(days=int(rng.integers(1, 21)))
+                refunded = amount if rng.random() < 0.5 else f"{float(amount) / 2:.2f}"
+                plans.append((member, "reverse", f"{key}-refund", refund_at, refunded, 0, key, ""))
+            if rng.random() < 0.3:  # a wish to redeem, sized at the time from the balance
+                wish_at = at + timedelta(days=int(rng.integers(8, 60)))
+                plans.append((member, "redeem", f"{key}-redeem", wish_at, "", 0, "", ""))
+        ledger = Ledger.empty(member)
+        for plan in sorted(plans, key=lambda item: item[3]):
+            if plan[3] > end:
+                continue
+            if plan[1] == "redeem":
+                available = balance(ledger, as_of=plan[3]).available
+                if available < 200:
+                    continue
+                plan = (*plan[:5], 100 * (available // 200), *plan[6:])
+            ledger = replay_events(program, _columns([plan]), ledgers={member: ledger})[member]
+            rows.append(plan)
+    rows = [(m, k, key, at.isoformat(), a, p, o, c) for m, k, key, at, a, p, o, c in rows]
+    header = ["member_id", "kind", "key", "at", "amount", "points", "original_key", "category"]
+    write_csv("retail_loyalty.csv.gz", header, rows)
+    print(f"wrote {len(rows)} loyalty events to {OUT}")
+
+
+def _columns(rows: list[tuple[object, ...]]) -> dict[str, list[object]]:
+    names = ["member_id", "kind", "key", "at", "amount", "points", "original_key", "category"]
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(names)}
+    columns["amount"] = [float(a) if a else float("nan") for a in columns["amount"]]
+    columns["at"] = [at.isoformat() for at in columns["at"]]  # type: ignore[attr-defined]
+    return columns
 
 
 if __name__ == "__main__":

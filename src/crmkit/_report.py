@@ -10,13 +10,17 @@ section without data to speak of returns None and is left out.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
-from datetime import date, timedelta
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 from attrs import frozen
 
+from crmkit import _columns
+from crmkit import _validation as v
 from crmkit.errors import ConvergenceError, CrmkitWarning, InvalidInputError
 from crmkit.funnel import (
     MarkovPipelineFit,
@@ -26,6 +30,16 @@ from crmkit.funnel import (
     weighted_pipeline,
 )
 from crmkit.lifecycle import SALES_PIPELINE, churn_risk, classify_stages, intervention_plan
+from crmkit.loyalty import (
+    Breakage,
+    Ledger,
+    Program,
+    balance,
+    estimate_breakage,
+    evaluate_tier,
+    liability,
+    replay_events,
+)
 from crmkit.metrics import (
     cohort_retention,
     compare_nps,
@@ -55,6 +69,9 @@ from crmkit.surveys import SurveyResponses
 from crmkit.transactions import Transactions
 
 _LABEL_WIDTH = 24
+_POINT_COST = Decimal("0.01")  # what redeeming a point costs the sample shop
+_ASSUMED_BREAKAGE = 0.2  # used when the history is too short to estimate breakage
+_BREAKAGE_SE_LIMIT = 0.05
 
 
 @frozen(kw_only=True)
@@ -65,6 +82,8 @@ class ReportData:
     nps: SurveyResponses | None = None
     csat: SurveyResponses | None = None
     pipeline_history: StageHistory | None = None
+    loyalty_program: Program | None = None
+    loyalty_events: Mapping[str, Any] | None = None
 
 
 @frozen
@@ -367,6 +386,80 @@ def _add_months(day: date, months: int) -> date:
     return date(day.year + index // 12, index % 12 + 1, 1)
 
 
+def loyalty(data: ReportData, as_of: date) -> Section | None:
+    """Members per tier, outstanding and expiring points, breakage and the liability."""
+    if data.loyalty_program is None or data.loyalty_events is None:
+        return None
+    program = data.loyalty_program
+    moment = datetime.combine(as_of + timedelta(days=1), time(), tzinfo=program.zone)
+    events = data.loyalty_events
+    keep = _columns.timestamps("at", events["at"]) < v.utc_datetime64(moment)
+    ledgers = replay_events(program, {name: np.asarray(c)[keep] for name, c in events.items()})
+    if not ledgers:
+        return Section("Loyalty points", (("members", f"none on or before {as_of}"),))
+    balances = [
+        balance(ledger, as_of=moment, expiring_within_days=90) for ledger in ledgers.values()
+    ]
+    tiers = Counter(evaluate_tier(led, program, as_of=moment).tier for led in ledgers.values())
+    estimate = _breakage(ledgers.values(), moment)
+    reliable = estimate is not None and estimate.standard_error <= _BREAKAGE_SE_LIMIT
+    rate = estimate.breakage_rate if estimate is not None and reliable else _ASSUMED_BREAKAGE
+    owed = liability(balances, cost_per_point=_POINT_COST, breakage_rate=rate)
+    unit = f" {program.currency}"
+    rows = [
+        (
+            "members per tier",
+            ", ".join(f"{t.name} {tiers.get(t.name, 0):,}" for t in program.tiers),
+        ),
+        ("outstanding points", f"{owed.outstanding_points:,} (available and pending)"),
+        ("expiring in 90 days", f"{sum(b.expiring for b in balances):,}"),
+        ("breakage", _breakage_text(estimate, reliable)),
+        ("liability", f"{owed.value:,.0f}{unit} at {_POINT_COST}{unit} a point"),
+    ]
+    return Section("Loyalty points", tuple(rows))
+
+
+def _breakage_text(estimate: Breakage | None, reliable: bool) -> str:
+    if estimate is None or not reliable:
+        return f"{_ASSUMED_BREAKAGE:.0%} assumed (too little history to estimate it)"
+    return (
+        f"{estimate.breakage_rate:.1%} (ultimate redemption "
+        f"{estimate.ultimate_redemption_rate:.1%} +- {estimate.standard_error:.1%}, "
+        f"from {estimate.n_cells} cohort-months)"
+    )
+
+
+def _breakage(ledgers: Iterable[Ledger], moment: datetime) -> Breakage | None:
+    """Cumulative share of each earning month's points redeemed by age in months."""
+    last = moment.year * 12 + moment.month - 1
+    earned: Counter[int] = Counter()
+    redeemed: Counter[tuple[int, int]] = Counter()
+    for ledger in ledgers:
+        lots = {lot.id: lot for lot in ledger.lots(as_of=moment)}
+        for lot in lots.values():
+            earned[lot.earned_at.year * 12 + lot.earned_at.month - 1] += lot.points
+        for entry in ledger.entries:
+            if entry.kind != "redeem" or entry.at >= moment:
+                continue
+            month = entry.at.year * 12 + entry.at.month - 1
+            for allocation in entry.allocations:
+                if allocation.lot in lots:
+                    earned_at = lots[allocation.lot].earned_at
+                    start = earned_at.year * 12 + earned_at.month - 1
+                    redeemed[start, month - start + 1] += -allocation.points
+    cohorts = sorted(earned)
+    ages = last - cohorts[0] + 1
+    table = np.full((len(cohorts), ages), np.nan)
+    for row, cohort in enumerate(cohorts):
+        seen = last - cohort  # complete months observed
+        counts = [redeemed.get((cohort, age), 0) for age in range(1, seen + 1)]
+        table[row, :seen] = np.cumsum(counts)
+    try:
+        return estimate_breakage([earned[c] for c in cohorts], table)
+    except (ConvergenceError, InvalidInputError):
+        return None
+
+
 SECTIONS: tuple[Callable[[ReportData, date], Section | None], ...] = (
     data_overview,
     segments,
@@ -375,6 +468,7 @@ SECTIONS: tuple[Callable[[ReportData, date], Section | None], ...] = (
     survey_scores,
     retention,
     pipeline,
+    loyalty,
 )
 
 

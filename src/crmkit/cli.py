@@ -52,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 nps=sample.nps_responses,
                 csat=sample.csat_responses,
                 pipeline_history=sample.pipeline_history,
+                loyalty_program=sample.loyalty_program,
+                loyalty_events=sample.loyalty_events,
             )
             text = build_report(data, as_of=as_of, title="crmkit demo: retail sample")
         else:

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from crmkit._fields import arrays_equal
 from crmkit.funnel import StageHistory
 from crmkit.lifecycle import SALES_PIPELINE
+from crmkit.loyalty import STANDARD_TIERS, Expiry, Program
 from crmkit.surveys import SurveyResponses
 from crmkit.transactions import Transactions
 
@@ -26,6 +27,21 @@ _TRANSACTIONS_FILE = "retail_transactions.csv.gz"
 _SURVEYS_FILE = "retail_surveys.csv.gz"
 _PIPELINE_FILE = "retail_pipeline.csv.gz"
 _LEADS_FILE = "retail_leads.csv.gz"
+_LOYALTY_FILE = "retail_loyalty.csv.gz"
+
+SAMPLE_PROGRAM = Program(
+    currency="CNY",
+    name="retail points",
+    timezone="Asia/Shanghai",
+    points_per_unit=1,
+    category_multipliers={"beauty": 2},
+    expiry=Expiry(kind="months", months=12, round_to="month_end"),
+    pending_days=7,
+    tiers=STANDARD_TIERS,
+)
+"""The sample shop's points program: 1 point per CNY (2 on beauty), points
+usable after 7 days and expiring at the end of the month a year after earning,
+the standard tier ladder on points earned per calendar year."""
 
 
 def _same_columns(a: Mapping[str, NDArray[Any]], b: Mapping[str, NDArray[Any]]) -> bool:
@@ -51,6 +67,11 @@ class Sample:
         leads: 3,000 closed leads: `lead_id, company_size, industry,
             decision_level, site_visits, downloads, email_opens, stage`
             (where each closed) and `won`, one array per column.
+        loyalty_program: The shop's points program (`SAMPLE_PROGRAM`).
+        loyalty_events: The points log of the sample's purchases, for
+            `crmkit.loyalty.replay_events`: an earn per purchase (some
+            retried), refunds, and redemptions; columns `member_id, kind,
+            key, at, amount, points, original_key, category`.
 
     Examples:
         >>> from crmkit.datasets import load_sample
@@ -67,6 +88,10 @@ class Sample:
     currency: str
     pipeline_history: StageHistory
     leads: Mapping[str, NDArray[Any]] = field(eq=cmp_using(eq=_same_columns), hash=False)
+    loyalty_program: Program = SAMPLE_PROGRAM
+    loyalty_events: Mapping[str, NDArray[Any]] = field(
+        factory=dict, eq=cmp_using(eq=_same_columns), hash=False
+    )
 
 
 def load_sample() -> Sample:
@@ -97,16 +122,7 @@ def load_sample() -> Sample:
         >>> load_sample().nps_responses
         SurveyResponses(kind='nps', scale=(0, 10), n_responses=1300)
     """
-    columns = _read_columns(_TRANSACTIONS_FILE)
-    transactions = Transactions.from_arrays(
-        customer_id=np.array(columns["customer_id"], dtype=np.str_),
-        at=np.array(columns["at"], dtype="datetime64[us]"),
-        amount=np.array(columns["amount"], dtype=np.float64),
-        quantity=np.array(columns["quantity"], dtype=np.int64),
-        category=np.array(columns["category"], dtype=np.str_),
-        channel=np.array(columns["channel"], dtype=np.str_),
-        currency="CNY",
-    )
+    transactions = sample_transactions()
     surveys = _read_columns(_SURVEYS_FILE)
     return Sample(
         transactions=transactions,
@@ -117,6 +133,21 @@ def load_sample() -> Sample:
         currency="CNY",
         pipeline_history=_pipeline_history(_read_columns(_PIPELINE_FILE)),
         leads=_leads(_read_columns(_LEADS_FILE)),
+        loyalty_events=_loyalty_events(_read_columns(_LOYALTY_FILE)),
+    )
+
+
+def sample_transactions() -> Transactions:
+    """The sample's purchases alone (what the other sample files were made from)."""
+    columns = _read_columns(_TRANSACTIONS_FILE)
+    return Transactions.from_arrays(
+        customer_id=np.array(columns["customer_id"], dtype=np.str_),
+        at=np.array(columns["at"], dtype="datetime64[us]"),
+        amount=np.array(columns["amount"], dtype=np.float64),
+        quantity=np.array(columns["quantity"], dtype=np.int64),
+        category=np.array(columns["category"], dtype=np.str_),
+        channel=np.array(columns["channel"], dtype=np.str_),
+        currency="CNY",
     )
 
 
@@ -129,6 +160,17 @@ def _pipeline_history(columns: dict[str, NDArray[np.str_]]) -> StageHistory:
         amount=columns["amount"].astype(np.float64),
         expected_close=columns["expected_close"].astype("datetime64[D]"),
     )
+
+
+def _loyalty_events(columns: dict[str, NDArray[np.str_]]) -> Mapping[str, NDArray[Any]]:
+    events: dict[str, NDArray[Any]] = dict(columns)
+    events["amount"] = np.array(
+        [float(x) if x else np.nan for x in columns["amount"].tolist()], dtype=np.float64
+    )
+    events["points"] = columns["points"].astype(np.int64)
+    for values in events.values():
+        values.setflags(write=False)
+    return MappingProxyType(events)
 
 
 def _leads(columns: dict[str, NDArray[np.str_]]) -> Mapping[str, NDArray[Any]]:
