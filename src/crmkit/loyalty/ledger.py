@@ -132,6 +132,12 @@ class Ledger:
     member_id: str = field()
     entries: tuple[Entry, ...] = field(default=(), converter=as_tuple)
 
+    def __attrs_post_init__(self) -> None:
+        # Checked here, not only by the operations: a ledger read back from a
+        # database or JSON must be as sound as one built by them.
+        v.check_str("member_id", self.member_id)
+        _check_entries(self.entries)
+
     def __repr__(self) -> str:
         return f"Ledger(member_id={self.member_id!r}, n_entries={len(self.entries)})"
 
@@ -550,8 +556,11 @@ def expire(ledger: Ledger, *, as_of: datetime) -> Ledger:
         return ledger
     allocations = tuple(Allocation(lot.id, -lot.remaining) for lot in gone)
     points = sum(a.points for a in allocations)
+    key = f"expire {moment.isoformat()}"
+    while ledger.entry(key) is not None:  # points restored after an earlier expiry run
+        key += "+"
     entry = Entry(
-        key=f"expire {moment.isoformat()}",
+        key=key,
         kind="expire",
         at=moment,
         points=points,
@@ -630,6 +639,37 @@ def statement(ledger: Ledger) -> tuple[tuple[str, str, str, int, int], ...]:
 
 
 # --- internals ---------------------------------------------------------------------------
+
+
+_KINDS = ("earn", "award", "adjust", "redeem", "expire", "reverse")
+
+
+def _check_entries(entries: tuple[Any, ...]) -> None:
+    """Unique keys, aware times, known kinds, and allocations that keep every lot in range."""
+    remaining: dict[str, tuple[int, int]] = {}
+    keys: set[str] = set()
+    for index, entry in enumerate(entries):
+        where = f"entries[{index}]"
+        if not isinstance(entry, Entry):
+            v.fail_type(where, "an Entry", entry)
+        if entry.kind not in _KINDS:
+            v.fail(f"{where}.kind", f"one of {', '.join(_KINDS)}", entry.kind)
+        v.aware_datetime(f"{where}.at", entry.at)
+        if entry.key in keys:
+            v.fail(f"{where}.key", "a key used once", entry.key)
+        keys.add(entry.key)
+        if entry.kind in _CREATES_LOT and entry.points > 0:
+            remaining[entry.key] = (entry.points, entry.points)
+        for allocation in entry.allocations:
+            if allocation.lot == OVERDRAFT:
+                continue
+            if allocation.lot not in remaining:
+                v.fail(f"{where}.allocations", "lots created by earlier entries", allocation.lot)
+            left, points = remaining[allocation.lot]
+            left += allocation.points
+            if not 0 <= left <= points:
+                v.fail(f"{where}.allocations", f"at most the lot's {points} points", allocation)
+            remaining[allocation.lot] = (left, points)
 
 
 def _check(ledger: Any, program: Any) -> None:
