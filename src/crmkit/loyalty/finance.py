@@ -30,6 +30,11 @@ class Liability:
         cost_per_point: What redeeming one point costs the business.
         breakage_rate: Share of points expected never to be redeemed.
         value: expected_redemptions x cost_per_point: the liability to book.
+
+    Examples:
+        >>> from crmkit.loyalty import liability
+        >>> liability([1000], cost_per_point="0.01").value
+        Decimal('10.000')
     """
 
     outstanding_points: int
@@ -99,6 +104,13 @@ class Breakage:
         speed: Monthly rate k at which cohorts approach U.
         standard_error: Standard error of U (from the least-squares fit).
         n_cells: Cohort-by-age cells used.
+
+    Examples:
+        >>> import numpy as np
+        >>> from crmkit.loyalty import estimate_breakage
+        >>> curve = 0.7 * (1 - np.exp(-0.5 * np.arange(1, 7)))
+        >>> round(estimate_breakage([100.0], [100 * curve]).breakage_rate, 6)
+        0.3
     """
 
     ultimate_redemption_rate: float

@@ -27,6 +27,13 @@ class PooledBalance:
         available: The pool: every member's available points together.
         by_member: Each member's available points.
         shares: Each member's share of the pool (their contribution; 0 to 1).
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> from crmkit.loyalty import Ledger, pooled_balance
+        >>> at = datetime(2025, 3, 1, tzinfo=timezone.utc)
+        >>> pooled_balance({"mum": Ledger.empty("mum")}, as_of=at).available
+        0
     """
 
     available: int

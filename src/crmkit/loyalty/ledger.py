@@ -55,6 +55,11 @@ class Allocation:
     Attributes:
         lot: The lot's id (the key of the entry that created it; "" for an overdraft).
         points: Signed change to the lot.
+
+    Examples:
+        >>> from crmkit.loyalty import Allocation
+        >>> Allocation("o1", -30)
+        Allocation(lot='o1', points=-30)
     """
 
     lot: str
@@ -78,6 +83,15 @@ class Entry:
         amount: For a purchase: what was paid.
         request: A fingerprint of the request, telling a retry from a clash.
         unrecovered: For a reversal of spent points: those it could not take back.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> from crmkit.loyalty import Ledger, Program, adjust
+        >>> led = adjust(Ledger.empty("m1"), Program.simple(currency="CNY"), 50,
+        ...              at=datetime(2025, 3, 1, tzinfo=timezone.utc), key="a1")
+        >>> entry = led.entries[0]
+        >>> entry.kind, entry.points, entry.key
+        ('adjust', 50, 'a1')
     """
 
     key: str = field()
@@ -105,6 +119,15 @@ class Lot:
         remaining: Points not yet redeemed, expired or taken back.
         pending_until: When its points become usable.
         expires_at: When its points expire (None: never).
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> from crmkit.loyalty import Ledger, Program, adjust, redeem
+        >>> at = datetime(2025, 3, 1, tzinfo=timezone.utc)
+        >>> led = adjust(Ledger.empty("m1"), Program.simple(currency="CNY"), 50, at=at, key="a1")
+        >>> lot = redeem(led, 20, at=at, key="r1").lots()[0]
+        >>> lot.points, lot.remaining
+        (50, 30)
     """
 
     id: str
@@ -143,18 +166,40 @@ class Ledger:
 
     @classmethod
     def empty(cls, member_id: str) -> Ledger:
-        """A ledger with no entries."""
+        """A ledger with no entries.
+
+        Examples:
+            >>> from crmkit.loyalty import Ledger
+            >>> Ledger.empty("m1").entries
+            ()
+        """
         return cls(member_id=v.check_str("member_id", member_id))
 
     def entry(self, key: str) -> Entry | None:
-        """The entry made with *key*, if any."""
+        """The entry made with *key*, if any.
+
+        Examples:
+            >>> from crmkit.loyalty import Ledger
+            >>> Ledger.empty("m1").entry("o1") is None
+            True
+        """
         for entry in self.entries:
             if entry.key == key:
                 return entry
         return None
 
     def lots(self, *, as_of: datetime | None = None) -> tuple[Lot, ...]:
-        """Every lot and what remains of it after the entries up to *as_of* (all if None)."""
+        """Every lot and what remains of it after the entries up to *as_of* (all if None).
+
+        Examples:
+            >>> from datetime import datetime, timezone
+            >>> from crmkit.loyalty import Ledger, Program, adjust
+            >>> at = datetime(2025, 3, 1, tzinfo=timezone.utc)
+            >>> program = Program.simple(currency="CNY")
+            >>> led = adjust(Ledger.empty("m1"), program, 50, at=at, key="a1")
+            >>> [(lot.id, lot.remaining) for lot in led.lots(as_of=at)]
+            [('a1', 50)]
+        """
         moment = None if as_of is None else v.aware_datetime("as_of", as_of)
         created: dict[str, Lot] = {}
         remaining: dict[str, int] = {}
@@ -194,6 +239,15 @@ class Balance:
         redeemed: Redeemed (net of reversed redemptions).
         expired: Expired.
         reversed: Taken back by reversals and negative adjustments.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> from crmkit.loyalty import Ledger, Program, adjust, balance
+        >>> at = datetime(2025, 3, 1, tzinfo=timezone.utc)
+        >>> led = adjust(Ledger.empty("m1"), Program.simple(currency="CNY"), 50, at=at, key="a1")
+        >>> b = balance(led, as_of=at)
+        >>> b.earned == b.available + b.pending + b.redeemed + b.expired + b.reversed
+        True
     """
 
     as_of: datetime

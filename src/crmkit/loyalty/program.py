@@ -105,7 +105,14 @@ class Promotion:
     categories: tuple[str, ...] = field(default=(), converter=as_tuple)
 
     def problems(self) -> list[str]:
-        """Every way this promotion is malformed (empty when it is fine)."""
+        """Every way this promotion is malformed (empty when it is fine).
+
+        Examples:
+            >>> from datetime import date
+            >>> from crmkit.loyalty import Promotion
+            >>> Promotion(name="p", start=date(2025, 4, 1), end=date(2025, 3, 1)).problems()
+            ["promotion 'p': end must be after start; got 2025-04-01 to 2025-03-01"]
+        """
         where = f"promotion {self.name!r}"
         problems = []
         start: object = self.start
@@ -153,7 +160,13 @@ class Expiry:
     day: int = field(default=31)
 
     def problems(self) -> list[str]:
-        """Every way this policy is malformed (empty when it is fine)."""
+        """Every way this policy is malformed (empty when it is fine).
+
+        Examples:
+            >>> from crmkit.loyalty import Expiry
+            >>> Expiry(kind="days", days=0).problems()
+            ['expiry days must be a whole number > 0; got 0']
+        """
         if self.kind not in _EXPIRY_KINDS:
             return [f"expiry kind must be one of {', '.join(_EXPIRY_KINDS)}; got {self.kind!r}"]
         problems = []
@@ -254,7 +267,13 @@ class TierPolicy:
     grace_days: int = field(default=0)
 
     def problems(self) -> list[str]:
-        """Every way this policy is malformed (empty when it is fine)."""
+        """Every way this policy is malformed (empty when it is fine).
+
+        Examples:
+            >>> from crmkit.loyalty import TierPolicy
+            >>> TierPolicy(grace_days=-1).problems()
+            ['tier_policy.grace_days must be a whole number >= 0; got -1']
+        """
         problems = []
         for name, value, allowed in (
             ("metric", self.metric, _METRICS),
@@ -385,7 +404,16 @@ class Program:
         return moment.astimezone(self.zone).date()
 
     def tier(self, name: str) -> Tier:
-        """The tier called *name*."""
+        """The tier called *name*.
+
+        Raises:
+            InvalidInputError: If the program has no such tier.
+
+        Examples:
+            >>> from crmkit.loyalty import Program, STANDARD_TIERS
+            >>> Program.simple(currency="CNY", tiers=STANDARD_TIERS).tier("gold").label
+            '金卡'
+        """
         for tier in self.tiers:
             if tier.name == name:
                 return tier

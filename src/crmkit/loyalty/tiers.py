@@ -34,6 +34,15 @@ class TierStatus:
         gap: What the member still needs for the next tier (None at the top).
         window_start: First day of the current qualifying window.
         next_review: Day of the next review, when a downgrade can happen.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> from crmkit.loyalty import Ledger, Program, STANDARD_TIERS, evaluate_tier
+        >>> program = Program.simple(currency="CNY", tiers=STANDARD_TIERS)
+        >>> status = evaluate_tier(Ledger.empty("m1"), program,
+        ...                        as_of=datetime(2025, 6, 1, tzinfo=timezone.utc))
+        >>> status.tier, status.gap
+        ('standard', Decimal('1000'))
     """
 
     tier: str
@@ -214,6 +223,15 @@ class TierReview:
         tier: Each member's tier after the review.
         previous: Each member's tier before it ("" when not given).
         counts: Members per tier after the review, lowest tier first.
+
+    Examples:
+        >>> from datetime import date
+        >>> import numpy as np
+        >>> from crmkit.loyalty import Program, STANDARD_TIERS, review_tiers
+        >>> program = Program.simple(currency="CNY", tiers=STANDARD_TIERS)
+        >>> review_tiers(["m1"], np.array(["2024-03-01"], dtype="datetime64[us]"), [1500],
+        ...              program, as_of=date(2025, 1, 1))
+        TierReview(n_members=1, counts={'standard': 0, 'silver': 1, 'gold': 0, 'diamond': 0})
     """
 
     member_ids: NDArray[Any] = array_field()
@@ -226,7 +244,18 @@ class TierReview:
         return f"TierReview(n_members={self.member_ids.size}, counts={dict(self.counts)})"
 
     def to_frame(self, backend: Backend = "pandas") -> Any:
-        """Columns `member_id, qualifying_value, previous, tier`."""
+        """Columns `member_id, qualifying_value, previous, tier`.
+
+        Examples:
+            >>> from datetime import date
+            >>> import numpy as np
+            >>> from crmkit.loyalty import Program, STANDARD_TIERS, review_tiers
+            >>> program = Program.simple(currency="CNY", tiers=STANDARD_TIERS)
+            >>> review = review_tiers(["m1"], np.array(["2024-03-01"], dtype="datetime64[us]"),
+            ...                       [1500], program, as_of=date(2025, 1, 1))
+            >>> review.to_frame().columns.tolist()
+            ['member_id', 'qualifying_value', 'previous', 'tier']
+        """
         columns = {
             "member_id": self.member_ids,
             "qualifying_value": self.qualifying_value,
