@@ -50,6 +50,30 @@ from crmkit.lifecycle import (
     classify_stages,
     intervention_plan,
 )
+from crmkit.loyalty import (
+    STANDARD_TIERS,
+    Expiry,
+    Ledger,
+    Program,
+    Promotion,
+    TierPolicy,
+    adjust,
+    award,
+    balance,
+    earn,
+    estimate_breakage,
+    evaluate_tier,
+    expire,
+    liability,
+    points_for_transactions,
+    pooled_balance,
+    redeem,
+    redeem_pooled,
+    replay_events,
+    reverse,
+    review_tiers,
+    statement,
+)
 from crmkit.metrics import (
     ab_sample_size,
     arpu,
@@ -106,7 +130,7 @@ from crmkit.metrics.clv import (
     simulate_pareto_nbd,
     simulate_shifted_beta_geometric,
 )
-from crmkit.models import Money, Opportunity, SurveyResponse
+from crmkit.models import Interaction, Money, Opportunity, SurveyResponse, Transaction
 from crmkit.rules import Condition, Rule, RuleSet, apply_rules
 from crmkit.segmentation import (
     RF_GRID,
@@ -906,6 +930,156 @@ VALID_CALLS.update(
         "simulate_shifted_beta_geometric": (
             simulate_shifted_beta_geometric,
             {"fit_or_params": _SBG, "n_customers": 5, "n_periods": 3, "seed": 1},
+        ),
+    }
+)
+
+# --- crmkit.loyalty -----------------------------------------------------------------------------
+
+_PROGRAM = Program.simple(currency="CNY", tiers=STANDARD_TIERS, actions={"review": 20})
+_AT_LOYALTY = datetime(2025, 3, 1, tzinfo=UTC)
+_PURCHASE = Transaction(id="o1", customer_id="m1", at=_AT_LOYALTY, amount=Money("100", "CNY"))
+_LEDGER = earn(Ledger.empty("m1"), _PROGRAM, _PURCHASE, key="o1")
+_REVIEW = Interaction(
+    id="i1", customer_id="m1", at=_AT_LOYALTY, channel="app", direction="inbound", kind="review"
+)
+_PURCHASES = Transactions.from_arrays(
+    customer_id=["m1", "m2"],
+    at=np.array(["2025-03-01", "2025-03-02"], dtype="datetime64[us]"),
+    amount=[10.0, 20.0],
+    currency="CNY",
+)
+
+VALID_CALLS.update(
+    {
+        "Program.simple": (
+            Program.simple,
+            {"currency": "CNY", "points_per_unit": 2, "tiers": STANDARD_TIERS},
+        ),
+        "Program.local_day": (_PROGRAM.local_day, {"moment": _AT_LOYALTY}),
+        "Program.tier": (_PROGRAM.tier, {"name": "gold"}),
+        "Promotion.problems": (
+            Promotion(name="p", start=date(2025, 3, 1), end=date(2025, 4, 1)).problems,
+            {},
+        ),
+        "Expiry.problems": (Expiry().problems, {}),
+        "TierPolicy.problems": (TierPolicy().problems, {}),
+        "Ledger.empty": (Ledger.empty, {"member_id": "m1"}),
+        "Ledger.entry": (_LEDGER.entry, {"key": "o1"}),
+        "Ledger.lots": (_LEDGER.lots, {"as_of": _AT_LOYALTY}),
+        "earn": (
+            earn,
+            {
+                "ledger": Ledger.empty("m1"),
+                "program": _PROGRAM,
+                "transaction": _PURCHASE,
+                "key": "o1",
+                "tier": "gold",
+            },
+        ),
+        "award": (
+            award,
+            {"ledger": Ledger.empty("m1"), "program": _PROGRAM, "event": _REVIEW, "key": "i1"},
+        ),
+        "adjust": (
+            adjust,
+            {
+                "ledger": _LEDGER,
+                "program": _PROGRAM,
+                "points": 5,
+                "at": _AT_LOYALTY,
+                "key": "a1",
+                "reason": "goodwill",
+            },
+        ),
+        "redeem": (
+            redeem,
+            {
+                "ledger": _LEDGER,
+                "points": 10,
+                "at": _AT_LOYALTY,
+                "key": "r1",
+                "consumption": "oldest",
+                "floor": 0,
+            },
+        ),
+        "reverse": (
+            reverse,
+            {
+                "ledger": _LEDGER,
+                "original_key": "o1",
+                "key": "refund-o1",
+                "amount": Money("50", "CNY"),
+                "at": _AT_LOYALTY,
+            },
+        ),
+        "expire": (expire, {"ledger": _LEDGER, "as_of": _AT_LOYALTY}),
+        "balance": (
+            balance,
+            {"ledger": _LEDGER, "as_of": _AT_LOYALTY, "expiring_within_days": 90},
+        ),
+        "statement": (statement, {"ledger": _LEDGER}),
+        "points_for_transactions": (
+            points_for_transactions,
+            {"program": _PROGRAM, "transactions": _PURCHASES, "tiers": ["gold", "standard"]},
+        ),
+        "evaluate_tier": (
+            evaluate_tier,
+            {"history": _LEDGER, "program": _PROGRAM, "as_of": _AT_LOYALTY},
+        ),
+        "review_tiers": (
+            review_tiers,
+            {
+                "member_id": ["m1"],
+                "at": np.array(["2024-03-01"], dtype="datetime64[us]"),
+                "value": [1500.0],
+                "program": _PROGRAM,
+                "as_of": date(2025, 1, 1),
+                "current": {"m1": "standard"},
+            },
+        ),
+        "TierReview.to_frame": (
+            review_tiers(
+                ["m1"],
+                np.array(["2024-03-01"], dtype="datetime64[us]"),
+                [1500.0],
+                _PROGRAM,
+                as_of=date(2025, 1, 1),
+            ).to_frame,
+            {"backend": "pandas"},
+        ),
+        "pooled_balance": (pooled_balance, {"ledgers": {"m1": _LEDGER}, "as_of": _AT_LOYALTY}),
+        "redeem_pooled": (
+            redeem_pooled,
+            {
+                "ledgers": {"m1": _LEDGER},
+                "points": 10,
+                "at": _AT_LOYALTY,
+                "key": "pool-1",
+                "rule": "in_order",
+            },
+        ),
+        "liability": (
+            liability,
+            {"balances": [100, 50], "cost_per_point": "0.01", "breakage_rate": 0.2},
+        ),
+        "estimate_breakage": (
+            estimate_breakage,
+            {"earned": [100.0], "redeemed": [[20.0, 35.0, 45.0, 50.0]]},
+        ),
+        "replay_events": (
+            replay_events,
+            {
+                "program": _PROGRAM,
+                "events": {
+                    "member_id": ["m1"],
+                    "kind": ["earn"],
+                    "key": ["o1"],
+                    "at": ["2025-03-01T00:00:00+00:00"],
+                    "amount": [100.0],
+                },
+                "ledgers": {"m1": Ledger.empty("m1")},
+            },
         ),
     }
 )

@@ -66,6 +66,14 @@ def replay_events(
     """
     if not isinstance(program, Program):
         v.fail_type("program", "a loyalty Program", program)
+    if ledgers is not None and not isinstance(ledgers, Mapping):
+        v.fail_type("ledgers", "a mapping of member id to Ledger", ledgers)
+    if (
+        not isinstance(events, Mapping)
+        and not hasattr(events, "__dataframe__")
+        and not (hasattr(events, "columns") or hasattr(events, "schema"))
+    ):
+        v.fail_type("events", "a mapping of column name to array, or a frame", events)
     columns = _columns_of(events)
     missing = [name for name in _REQUIRED if name not in columns]
     if missing:

@@ -85,7 +85,7 @@ def liability(
 
 
 def _outstanding(balances: Any) -> int:
-    if isinstance(balances, (str, bytes)):
+    if isinstance(balances, (str, bytes)) or not isinstance(balances, (Iterable, np.ndarray)):
         v.fail_type("balances", "Balance values or point counts", balances)
     items = list(balances) if not isinstance(balances, np.ndarray) else balances.tolist()
     if items and all(isinstance(item, Balance) for item in items):
@@ -157,7 +157,10 @@ def estimate_breakage(earned: ArrayLike, redeemed: ArrayLike) -> Breakage:
         (0.2, 0.3)
     """
     points = v.float_array("earned", earned, low=0.0, low_open=True)
-    table = np.asarray(redeemed, dtype=np.float64)
+    try:
+        table = np.asarray(redeemed, dtype=np.float64)
+    except (TypeError, ValueError):
+        v.fail_type("redeemed", "a table of numbers (cohorts x months)", redeemed)
     if table.ndim != 2 or table.shape[0] != points.size:
         v.fail(
             "redeemed",

@@ -183,6 +183,7 @@ class Ledger:
             >>> Ledger.empty("m1").entry("o1") is None
             True
         """
+        v.check_str("key", key)
         for entry in self.entries:
             if entry.key == key:
                 return entry
@@ -340,7 +341,12 @@ def earn(
             f"got {transaction.amount.currency}"
         )
         raise CurrencyMismatchError(message)
-    level = None if tier is None else program.tier(tier)
+    level = None
+    if tier is not None:
+        names = [t.name for t in program.tiers]
+        if v.check_str("tier", tier) not in names:
+            v.fail("tier", f"a tier of the program ({', '.join(names)})", tier)
+        level = program.tier(tier)
     request = (
         f"earn {transaction.id} {transaction.amount.amount} {transaction.amount.currency} "
         f"at {transaction.at.isoformat()} tier {tier}"
@@ -446,6 +452,7 @@ def adjust(
     if amount == 0:
         v.fail("points", "a non-zero whole number", 0)
     moment, key = _moment("at", at), _key(key)
+    v.check_str("reason", reason, allow_empty=True)
     request = f"adjust {amount} at {moment.isoformat()} ({reason})"
     if _retry(ledger, key, request):
         return ledger
@@ -566,8 +573,10 @@ def reverse(
     """
     if not isinstance(ledger, Ledger):
         v.fail_type("ledger", "a Ledger", ledger)
-    original = ledger.entry(_key(original_key))
+    original = ledger.entry(v.check_str("original_key", original_key))
     key = _key(key)
+    if amount is not None and not isinstance(amount, Money):
+        v.fail_type("amount", "Money (the refunded amount) or None", amount)
     if original is None or original.kind not in ("earn", "award", "adjust", "redeem"):
         kinds = "an earning, award, positive adjustment or redemption"
         v.fail("original_key", f"the key of {kinds} in this ledger", original_key)

@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import attrs
 from attrs import field, frozen
 
 from crmkit import _validation as v
@@ -64,6 +65,13 @@ def _decimal_mapping(value: Any) -> Any:
     if not isinstance(value, Mapping):
         return value
     return MappingProxyType({key: _decimal(number) for key, number in value.items()})
+
+
+def _tuple_of(value: Any) -> Any:
+    # Not iterable (or text): kept as given, for the problems check to report.
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        return value
+    return tuple(value)
 
 
 def _read_only(value: Any) -> Any:
@@ -350,7 +358,7 @@ class Program:
     channel_multipliers: Mapping[str, Decimal] = field(
         factory=dict, converter=_decimal_mapping, hash=False
     )
-    promotions: tuple[Promotion, ...] = field(default=(), converter=as_tuple)
+    promotions: tuple[Promotion, ...] = field(default=(), converter=_tuple_of)
     minimum_spend: Decimal = field(default=Decimal(0), converter=_decimal)
     max_points_per_order: int | None = field(default=None)
     max_points_per_day: int | None = field(default=None)
@@ -359,7 +367,7 @@ class Program:
     pending_days: int = field(default=0)
     consumption: Consumption = field(default="soonest_expiring")
     negative_floor: int = field(default=0)
-    tiers: tuple[Tier, ...] = field(default=(), converter=as_tuple)
+    tiers: tuple[Tier, ...] = field(default=(), converter=_tuple_of)
     tier_policy: TierPolicy = field(factory=TierPolicy)
 
     def __attrs_post_init__(self) -> None:
@@ -384,6 +392,9 @@ class Program:
             >>> Program.simple(currency="CNY", points_per_unit=2).points_per_unit
             Decimal('2')
         """
+        unknown = sorted(set(options) - {a.name for a in attrs.fields(cls)})
+        if unknown:
+            v.fail("options", "names of Program settings", unknown)
         return cls(currency=currency, points_per_unit=points_per_unit, tiers=tiers, **options)
 
     @property
@@ -401,7 +412,7 @@ class Program:
             >>> shanghai.local_day(datetime(2025, 3, 31, 17, tzinfo=timezone.utc))
             datetime.date(2025, 4, 1)
         """
-        return moment.astimezone(self.zone).date()
+        return v.aware_datetime("moment", moment).astimezone(self.zone).date()
 
     def tier(self, name: str) -> Tier:
         """The tier called *name*.
@@ -417,7 +428,7 @@ class Program:
         for tier in self.tiers:
             if tier.name == name:
                 return tier
-        v.fail("tier", f"a tier of the program ({', '.join(t.name for t in self.tiers)})", name)
+        v.fail("name", f"a tier of the program ({', '.join(t.name for t in self.tiers)})", name)
 
 
 def _is_day(value: object) -> bool:
@@ -433,7 +444,7 @@ def _program_problems(program: Program) -> list[str]:
     for name in ("category_multipliers", "channel_multipliers"):
         table: object = getattr(program, name)
         if not isinstance(table, Mapping):
-            problems.append(f"{name} must be a mapping; got {table!r}")
+            problems.append(f"'{name}' must be a mapping; got {table!r}")
             continue
         problems += [
             f"{name}[{key!r}] must be an exact number >= 0; got {number!r}"
@@ -442,17 +453,36 @@ def _program_problems(program: Program) -> list[str]:
         ]
     actions: object = program.actions
     if not isinstance(actions, Mapping):
-        problems.append(f"actions must be a mapping of event name to points; got {actions!r}")
+        problems.append(f"'actions' must be a mapping of event name to points; got {actions!r}")
     else:
         problems += [
             f"actions[{name!r}] must be a whole number of points > 0; got {points!r}"
             for name, points in actions.items()
             if not (_is_count(points) and points > 0)
         ]
+    problems += _nested_problems(program)
+    if problems:
+        return problems
     for promotion in program.promotions:
         problems += promotion.problems()
     problems += program.expiry.problems() + program.tier_policy.problems()
     return problems + _tier_problems(program.tiers)
+
+
+def _nested_problems(program: Program) -> list[str]:
+    """Rules inside the program of the wrong type (checked before their own checks run)."""
+    problems = []
+    sequences: tuple[tuple[str, type], ...] = (("promotions", Promotion), ("tiers", Tier))
+    for name, item_kind in sequences:
+        items: object = getattr(program, name)
+        if not isinstance(items, tuple) or not all(isinstance(i, item_kind) for i in items):
+            problems.append(f"'{name}' must be a sequence of {item_kind.__name__}; got {items!r}")
+    singles: tuple[tuple[str, type], ...] = (("expiry", Expiry), ("tier_policy", TierPolicy))
+    for name, rule_kind in singles:
+        value: object = getattr(program, name)
+        if not isinstance(value, rule_kind):
+            problems.append(f"'{name}' must be {rule_kind.__name__}; got {value!r}")
+    return problems
 
 
 def _scalar_problems(program: Program) -> list[str]:
@@ -466,36 +496,38 @@ def _scalar_problems(program: Program) -> list[str]:
         and code.isupper()
     ):
         problems.append(
-            f"currency must be a three-letter ISO 4217 code such as 'CNY'; got {code!r}"
+            f"'currency' must be a three-letter ISO 4217 code such as 'CNY'; got {code!r}"
         )
     try:
         ZoneInfo(program.timezone)
     except (ZoneInfoNotFoundError, TypeError, ValueError):
         problems.append(
-            f"timezone must be an IANA name such as 'Asia/Shanghai'; got {program.timezone!r}"
+            f"'timezone' must be an IANA name such as 'Asia/Shanghai'; got {program.timezone!r}"
         )
     if not _is_decimal(program.points_per_unit) or program.points_per_unit <= 0:
         problems.append(
-            f"points_per_unit must be an exact number > 0 (int, str or Decimal); "
+            f"'points_per_unit' must be an exact number > 0 (int, str or Decimal); "
             f"got {program.points_per_unit!r}"
         )
     if not _is_decimal(program.minimum_spend) or program.minimum_spend < 0:
         problems.append(
-            f"minimum_spend must be an exact number >= 0; got {program.minimum_spend!r}"
+            f"'minimum_spend' must be an exact number >= 0; got {program.minimum_spend!r}"
         )
     for choice, allowed in (("rounding", _ROUNDINGS), ("consumption", _CONSUMPTIONS)):
         value = getattr(program, choice)
         if value not in allowed:
-            problems.append(f"{choice} must be one of {', '.join(allowed)}; got {value!r}")
+            problems.append(f"'{choice}' must be one of {', '.join(allowed)}; got {value!r}")
     for cap in ("max_points_per_order", "max_points_per_day"):
         value = getattr(program, cap)
         if value is not None and not (_is_count(value) and value > 0):
-            problems.append(f"{cap} must be None or a whole number > 0; got {value!r}")
+            problems.append(f"'{cap}' must be None or a whole number > 0; got {value!r}")
     if not _is_count(program.pending_days):
-        problems.append(f"pending_days must be a whole number >= 0; got {program.pending_days!r}")
+        problems.append(
+            f"'pending_days' must be a whole number >= 0; got {program.pending_days!r}"
+        )
     floor: object = program.negative_floor
     if not (isinstance(floor, int) and not isinstance(floor, bool) and floor <= 0):
-        problems.append(f"negative_floor must be a whole number <= 0; got {floor!r}")
+        problems.append(f"'negative_floor' must be a whole number <= 0; got {floor!r}")
     return problems
 
 
