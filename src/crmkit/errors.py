@@ -139,6 +139,8 @@ class CurrencyMismatchError(CrmkitError, ValueError, TypeError):
 
     Attributes:
         currencies: The two currency codes involved, in operand order.
+        argument: The argument in the wrong currency, when one is to blame.
+        value: Its value.
 
     Examples:
         >>> from crmkit.models import Money
@@ -149,9 +151,18 @@ class CurrencyMismatchError(CrmkitError, ValueError, TypeError):
         ('CNY', 'USD')
     """
 
-    def __init__(self, message: str, *, currencies: tuple[str, str] = ("", "")) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        currencies: tuple[str, str] = ("", ""),
+        argument: str | None = None,
+        value: Any = None,
+    ) -> None:
         super().__init__(message)
         self.currencies = currencies
+        self.argument = argument
+        self.value = value
 
     def __reduce__(self) -> tuple[Any, ...]:
         return _rebuild, (type(self), self.args, self.__dict__)

@@ -7,7 +7,8 @@ fraction, so they agree to the point for amounts with at most two decimals.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
@@ -16,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from crmkit import _validation as v
+from crmkit.errors import CurrencyMismatchError
 from crmkit.loyalty.program import Program, Tier
 from crmkit.transactions import Transactions
 
@@ -26,6 +28,7 @@ _DECIMAL_ROUNDING = {"floor": ROUND_FLOOR, "half_up": ROUND_HALF_UP, "ceil": ROU
 _CENTS = 100
 _HOUR_US = 3_600_000_000
 _DAY_US = 86_400_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def rate_and_bonus(
@@ -69,7 +72,10 @@ def purchase_points(
 
 
 def points_for_transactions(
-    program: Program, transactions: Transactions, *, tiers: ArrayLike | None = None
+    program: Program,
+    transactions: Transactions,
+    *,
+    tiers: ArrayLike | Mapping[str, str] | None = None,
 ) -> IntArray:
     """Points each purchase earns, for millions of purchases at once.
 
@@ -81,14 +87,17 @@ def points_for_transactions(
     Args:
         program: The program.
         transactions: The purchases, in the program's currency.
-        tiers: Tier name of each row's member at the time (None: no tier multiplier).
+        tiers: Each member's tier, as a mapping of member id to tier name, or
+            one name per row in the bundle's order (customer, then time) for
+            tiers that change over time (None: no tier multiplier).
 
     Returns:
         Points per row, in the rows' order (customer, then time).
 
     Raises:
-        InvalidInputError: If the currency differs from the program's, or a
-            tier is not one of the program's.
+        InvalidInputError: If a tier is not one of the program's.
+        CurrencyMismatchError: If the bundle's currency is not the program's
+            (a bundle without a currency is refused too: say what it is).
         InvalidTypeError: If *program* or *transactions* has the wrong type.
 
     Examples:
@@ -106,12 +115,22 @@ def points_for_transactions(
         v.fail_type("program", "a loyalty Program", program)
     if not isinstance(transactions, Transactions):
         v.fail_type("transactions", "a Transactions bundle", transactions)
-    if transactions.currency is not None and transactions.currency != program.currency:
-        v.fail("transactions", f"amounts in {program.currency}", transactions.currency)
-    n = len(transactions)
+    if transactions.currency != program.currency:
+        message = (
+            f"'transactions' must be in the program's currency {program.currency}; "
+            f"got {transactions.currency}"
+        )
+        raise CurrencyMismatchError(
+            message,
+            currencies=(program.currency, str(transactions.currency)),
+            argument="transactions",
+            value=transactions.currency,
+        )
     cents = np.round(transactions.amount * _CENTS).astype(np.int64)
     days = local_days(program, transactions.at)
-    combination, rates = _rate_table(program, transactions, days, _tier_codes(program, tiers, n))
+    combination, rates = _rate_table(
+        program, transactions, days, _tier_codes(program, tiers, transactions)
+    )
     numerator = np.array([rate.numerator for rate, _ in rates], dtype=np.int64)[combination]
     denominator = np.array([rate.denominator for rate, _ in rates], dtype=np.int64)[combination]
     bonus = np.array([bonus for _, bonus in rates], dtype=np.int64)[combination]
@@ -130,32 +149,45 @@ def points_for_transactions(
 def local_days(program: Program, at: NDArray[np.datetime64]) -> NDArray[np.datetime64]:
     """Each UTC instant's day in the program's timezone, as `datetime64[D]`.
 
-    The offset is looked up once per distinct UTC hour (zones change offset on
-    the hour), not once per row.
+    The offset is looked up at the start and end of each distinct UTC hour;
+    only rows in an hour where it changes (a DST switch, or the odd
+    historical change at a quarter past) are looked up one by one.
     """
     micros = at.astype("datetime64[us]").astype(np.int64)
     hours, which = np.unique(micros // _HOUR_US, return_inverse=True)
+    which = which.reshape(-1)
     zone = program.zone
-    offsets = np.array(
-        [_offset_us(zone, hour) for hour in hours.tolist()],
-        dtype=np.int64,
+    starts = np.array([_offset_us(zone, h * _HOUR_US) for h in hours.tolist()], dtype=np.int64)
+    ends = np.array(
+        [_offset_us(zone, (h + 1) * _HOUR_US - 1) for h in hours.tolist()], dtype=np.int64
     )
-    local = micros + offsets[which]
-    return (local // _DAY_US).astype("datetime64[D]")
+    offsets = starts[which]
+    changing = (starts != ends)[which]
+    offsets[changing] = [_offset_us(zone, m) for m in micros[changing].tolist()]
+    return ((micros + offsets) // _DAY_US).astype("datetime64[D]")
 
 
-def _offset_us(zone: Any, hour: int) -> int:
-    from datetime import UTC, datetime
-
-    moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(hours=hour)
+def _offset_us(zone: Any, micros: int) -> int:
+    moment = _EPOCH + timedelta(microseconds=micros)
     offset = moment.astimezone(zone).utcoffset() or timedelta(0)
     return int(offset / timedelta(microseconds=1))
 
 
-def _tier_codes(program: Program, tiers: ArrayLike | None, n: int) -> NDArray[np.int64]:
+def _tier_codes(
+    program: Program, tiers: ArrayLike | Mapping[str, str] | None, transactions: Transactions
+) -> NDArray[np.int64]:
     """Per row, the tier's position in the program (-1: none)."""
+    n = len(transactions)
     if tiers is None:
         return np.full(n, -1, dtype=np.int64)
+    if isinstance(tiers, Mapping):
+        by_member = np.array(
+            [str(tiers.get(member, "")) for member in transactions.customer_ids.tolist()]
+        )
+        missing = by_member == ""
+        if missing.any():
+            v.fail_rows("tiers", "a tier for every member", transactions.customer_ids, missing)
+        tiers = by_member[transactions.customer_index]
     names = v.one_dimensional("tiers", tiers)
     if names.size != n:
         v.fail("tiers", f"one tier per transaction ({n})", v.described(f"{names.size} values"))

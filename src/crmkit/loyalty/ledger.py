@@ -13,6 +13,7 @@ import calendar
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from attrs import evolve, field, frozen
 
@@ -79,6 +80,7 @@ class Entry:
         pending_until: For an entry creating a lot: when its points become usable.
         expires_at: For an entry creating a lot: when its points expire (None: never).
         idle_months: For a lot under an inactivity policy: months idle before expiry.
+        idle_timezone: For such a lot: the program's timezone, whose midnight ends it.
         reference: The transaction id, event name or reversed key it refers to.
         amount: For a purchase: what was paid.
         request: A fingerprint of the request, telling a retry from a clash.
@@ -102,6 +104,7 @@ class Entry:
     pending_until: datetime | None = field(default=None)
     expires_at: datetime | None = field(default=None)
     idle_months: int | None = field(default=None)
+    idle_timezone: str | None = field(default=None)
     reference: str | None = field(default=None)
     amount: Money | None = field(default=None)
     request: str = field(default="")
@@ -340,7 +343,12 @@ def earn(
             f"'transaction' must be in the program's currency {program.currency}; "
             f"got {transaction.amount.currency}"
         )
-        raise CurrencyMismatchError(message)
+        raise CurrencyMismatchError(
+            message,
+            currencies=(program.currency, transaction.amount.currency),
+            argument="transaction",
+            value=transaction.amount.currency,
+        )
     level = None
     if tier is not None:
         names = [t.name for t in program.tiers]
@@ -349,7 +357,8 @@ def earn(
         level = program.tier(tier)
     request = (
         f"earn {transaction.id} {transaction.amount.amount} {transaction.amount.currency} "
-        f"at {transaction.at.isoformat()} tier {tier}"
+        f"at {transaction.at.isoformat()} category {transaction.category} "
+        f"channel {transaction.channel} tier {tier}"
     )
     if _retry(ledger, key, request):
         return ledger
@@ -545,14 +554,16 @@ def reverse(
     member's other available points; points already spent beyond that are
     recorded as `unrecovered` rather than charged twice or pushing the
     balance below zero. Reversing a redemption gives its points back to the
-    lots they came from.
+    lots they came from (points returning to a refunded purchase's lot settle
+    its unrecovered points first).
 
     Args:
         ledger: The member's ledger.
         original_key: Key of the entry to reverse.
         key: Idempotency key of the reversal.
         amount: For an earning: the refunded amount (None: all of it).
-        at: When (None: the original entry's time).
+        at: When (None: the time of the ledger's latest entry, so that no
+            earlier balance changes).
 
     Raises:
         InvalidInputError: If the original key is unknown or not an earning
@@ -580,13 +591,18 @@ def reverse(
     if original is None or original.kind not in ("earn", "award", "adjust", "redeem"):
         kinds = "an earning, award, positive adjustment or redemption"
         v.fail("original_key", f"the key of {kinds} in this ledger", original_key)
-    moment = original.at if at is None else _moment("at", at)
+    # By default a reversal happens after everything recorded, so no past balance changes.
+    moment = max(e.at for e in ledger.entries) if at is None else _moment("at", at)
     refund_text = None if amount is None else amount.amount
-    request = f"reverse {original.key} {refund_text} at {moment.isoformat()}"
+    when = "latest" if at is None else moment.isoformat()  # a retry later is still a retry
+    request = f"reverse {original.key} {refund_text} at {when}"
     if _retry(ledger, key, request):
         return ledger
     if original.kind == "redeem":
-        return _append(ledger, _reversed_redemption(ledger, original, key, moment, request))
+        restored = _append(ledger, _reversed_redemption(ledger, original, key, moment, request))
+        return _expire_restored(
+            _settle_clawbacks(restored, original, key, moment), original, key, moment
+        )
     if original.points < 0:
         v.fail("original_key", "the key of an entry that added points", original.key)
     points, refund = _refund_points(ledger, original, amount)
@@ -755,6 +771,7 @@ def _lot_entry(
 ) -> Entry:
     pending = at + timedelta(days=program.pending_days) if program.pending_days else None
     idle = program.expiry.months if program.expiry.kind == "inactivity" else None
+    zone = program.timezone if idle is not None else None
     return Entry(
         key=key,
         kind=kind,
@@ -763,6 +780,7 @@ def _lot_entry(
         pending_until=pending,
         expires_at=expiry_instant(program, at),
         idle_months=idle,
+        idle_timezone=zone,
         reference=reference,
         amount=amount,
         request=request,
@@ -816,15 +834,20 @@ def _after_daily_cap(ledger: Ledger, program: Program, points: int, day: date) -
 
 def _idle_deadline(ledger: Ledger, moment: datetime) -> datetime | None:
     """Under an inactivity policy: when the member's points expire if nothing else happens."""
-    idle = [e.idle_months for e in ledger.entries if e.idle_months is not None and e.at <= moment]
+    idle = [e for e in ledger.entries if e.idle_months is not None and e.at <= moment]
     if not idle:
         return None
+    policy = idle[-1]
+    months, zone = int(policy.idle_months or 0), ZoneInfo(policy.idle_timezone or "UTC")
     active = [
-        e.at for e in ledger.entries if e.kind in ("earn", "award", "redeem") and e.at <= moment
+        e.at
+        for e in ledger.entries
+        if e.kind in ("earn", "award", "redeem") and e.points and e.at <= moment
     ]
-    last = max(active) if active else max(e.at for e in ledger.entries if e.at <= moment)
-    day = _add_months(last.date(), idle[-1])
-    return datetime.combine(day, last.timetz())
+    last = max(active) if active else policy.at
+    # Usable through the local day N months after the last activity, gone at its midnight.
+    day = _add_months(last.astimezone(zone).date(), months) + timedelta(days=1)
+    return datetime.combine(day, time(), tzinfo=zone)
 
 
 def _lot_end(lot: Lot, idle_deadline: datetime | None) -> datetime | None:
@@ -832,11 +855,20 @@ def _lot_end(lot: Lot, idle_deadline: datetime | None) -> datetime | None:
     return min(ends) if ends else None
 
 
+def _current_lots(ledger: Ledger, moment: datetime) -> list[Lot]:
+    """Lots earned by *moment*, with what is left of them after every entry.
+
+    Later entries count too: points spent by a later redemption, or expired
+    by a later expiry run, cannot be spent or expired again by a backdated one.
+    """
+    return [lot for lot in ledger.lots() if lot.earned_at <= moment]
+
+
 def _expired_lots(ledger: Ledger, moment: datetime) -> list[Lot]:
     idle_deadline = _idle_deadline(ledger, moment)
     return [
         lot
-        for lot in ledger.lots(as_of=moment)
+        for lot in _current_lots(ledger, moment)
         if lot.remaining > 0
         and (ends := _lot_end(lot, idle_deadline)) is not None
         and ends <= moment
@@ -846,7 +878,7 @@ def _expired_lots(ledger: Ledger, moment: datetime) -> list[Lot]:
 def _usable_lots(ledger: Ledger, moment: datetime, consumption: str) -> list[Lot]:
     idle_deadline = _idle_deadline(ledger, moment)
     usable = []
-    for lot in ledger.lots(as_of=moment):
+    for lot in _current_lots(ledger, moment):
         ends = _lot_end(lot, idle_deadline)
         pending = lot.pending_until is not None and lot.pending_until > moment
         if lot.remaining > 0 and not pending and (ends is None or ends > moment):
@@ -872,7 +904,7 @@ def _consume(
 ) -> tuple[Allocation, ...]:
     """Allocations taking *points* from usable lots; beyond them, an overdraft down to *floor*."""
     lots = _usable_lots(ledger, moment, consumption)
-    available = sum(lot.remaining for lot in lots) - _overdraft(ledger, moment)
+    available = sum(lot.remaining for lot in lots) - _overdraft(ledger)
     if points > available - floor:
         allowed = max(available - floor, 0)
         message = f"'points' must be at most the {allowed} available; got {points}"
@@ -904,6 +936,8 @@ def _refund_points(
         return original.points - charged, None
     refunded = sum((e.amount.amount for e in earlier if e.amount is not None), Decimal(0))
     left = original.amount.amount - refunded
+    if left <= 0:
+        v.fail("original_key", "a purchase not refunded in full already", original.key)
     if amount is None:
         amount = Money(left, original.amount.currency)
     if not isinstance(amount, Money):
@@ -963,6 +997,53 @@ def _reversed_redemption(
         reference=original.key,
         request=request,
     )
+
+
+def _settle_clawbacks(ledger: Ledger, redemption: Entry, key: str, moment: datetime) -> Ledger:
+    """Points a cancelled redemption returns to a refunded purchase's lot pay its clawback.
+
+    A refund whose points were already spent left them `unrecovered`; when
+    that spending is cancelled, the points come back to the refunded lot and
+    are taken back there and then, instead of becoming available again.
+    """
+    for allocation in redemption.allocations:
+        owed = sum(
+            e.unrecovered
+            for e in ledger.entries
+            if e.kind == "reverse" and e.reference == allocation.lot
+        )
+        settle = min(owed, -allocation.points)
+        if settle > 0:
+            entry = Entry(
+                key=f"{key}:settles:{allocation.lot}",
+                kind="reverse",
+                at=moment,
+                points=-settle,
+                allocations=(Allocation(allocation.lot, -settle),),
+                reference=allocation.lot,
+                request=f"settle the refund of {allocation.lot} by {key}",
+                unrecovered=-settle,
+            )
+            ledger = _append(ledger, entry)
+    return ledger
+
+
+def _expire_restored(ledger: Ledger, redemption: Entry, key: str, moment: datetime) -> Ledger:
+    """Points returned to lots that have expired meanwhile expire with the reversal."""
+    restored = {allocation.lot for allocation in redemption.allocations}
+    gone = [lot for lot in _expired_lots(ledger, moment) if lot.id in restored]
+    if not gone:
+        return ledger
+    allocations = tuple(Allocation(lot.id, -lot.remaining) for lot in gone)
+    entry = Entry(
+        key=f"{key}:expires",
+        kind="expire",
+        at=moment,
+        points=sum(a.points for a in allocations),
+        allocations=allocations,
+        request=f"expire what {key} returned to expired lots",
+    )
+    return _append(ledger, entry)
 
 
 def _totals(ledger: Ledger, moment: datetime) -> dict[str, int]:

@@ -67,6 +67,10 @@ def _decimal_mapping(value: Any) -> Any:
     return MappingProxyType({key: _decimal(number) for key, number in value.items()})
 
 
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value  # as Money normalises it
+
+
 def _tuple_of(value: Any) -> Any:
     # Not iterable (or text): kept as given, for the problems check to report.
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
@@ -132,7 +136,9 @@ class Promotion:
         if not _is_decimal(self.multiplier) or self.multiplier < 0:
             problems.append(f"{where}: multiplier must be a number >= 0; got {self.multiplier!r}")
         if not _is_count(self.bonus_points):
-            problems.append(f"{where}: bonus_points must be a whole number >= 0")
+            problems.append(
+                f"{where}: bonus_points must be a whole number >= 0; got {self.bonus_points!r}"
+            )
         return problems
 
 
@@ -347,7 +353,7 @@ class Program:
         ('CNY', 'floor', 'never')
     """
 
-    currency: str = field()
+    currency: str = field(converter=_upper)
     name: str = field(default="points")
     timezone: str = field(default="UTC")
     points_per_unit: Decimal = field(default=Decimal(1), converter=_decimal)
@@ -460,13 +466,19 @@ def _program_problems(program: Program) -> list[str]:
             for name, points in actions.items()
             if not (_is_count(points) and points > 0)
         ]
-    problems += _nested_problems(program)
-    if problems:
-        return problems
-    for promotion in program.promotions:
-        problems += promotion.problems()
-    problems += program.expiry.problems() + program.tier_policy.problems()
-    return problems + _tier_problems(program.tiers)
+    nested = _nested_problems(program)
+    problems += nested
+    # Each rule's own checks run when it has the right type (else its problem is above).
+    if not any(p.startswith("'promotions'") for p in nested):
+        for promotion in program.promotions:
+            problems += promotion.problems()
+    if not any(p.startswith("'expiry'") for p in nested):
+        problems += program.expiry.problems()
+    if not any(p.startswith("'tier_policy'") for p in nested):
+        problems += program.tier_policy.problems()
+    if not any(p.startswith("'tiers'") for p in nested):
+        problems += _tier_problems(program.tiers)
+    return problems
 
 
 def _nested_problems(program: Program) -> list[str]:
@@ -538,11 +550,17 @@ def _tier_problems(tiers: tuple[Tier, ...]) -> list[str]:
     thresholds = []
     for tier in tiers:
         if not _is_decimal(tier.threshold) or tier.threshold < 0:
-            problems.append(f"tier {tier.name!r}: threshold must be an exact number >= 0")
+            problems.append(
+                f"tier {tier.name!r}: threshold must be an exact number >= 0; "
+                f"got {tier.threshold!r}"
+            )
         else:
             thresholds.append(tier.threshold)
         if not _is_decimal(tier.multiplier) or tier.multiplier <= 0:
-            problems.append(f"tier {tier.name!r}: multiplier must be an exact number > 0")
+            problems.append(
+                f"tier {tier.name!r}: multiplier must be an exact number > 0; "
+                f"got {tier.multiplier!r}"
+            )
     if thresholds and thresholds[0] != 0:
         problems.append(f"the first tier's threshold must be 0; got {thresholds[0]}")
     if any(later <= earlier for earlier, later in itertools.pairwise(thresholds)):
