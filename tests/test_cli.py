@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -15,6 +17,7 @@ import crmkit
 from crmkit.cli import main
 from crmkit.datasets import Sample
 from crmkit.lifecycle import SALES_PIPELINE
+from crmkit.loyalty import balance, replay_events
 
 CSV = (
     "customer_id,at,amount\n"
@@ -311,3 +314,87 @@ class TestPipelineSection:
 
         assert 0 == status
         assert "datetime.date(" not in section
+
+
+def loyalty_section(out: str) -> str:
+    """The report's "Loyalty points" block, without its title."""
+    return out.split("\nLoyalty points\n", 1)[1].split("\n\n", 1)[0].rstrip("\n")
+
+
+def loyalty_log_until(sample: Sample, as_of: date) -> tuple[dict[str, Any], datetime]:
+    """The sample's loyalty events up to the end of *as_of* in the program's timezone (the
+    report's cut), and that moment."""
+    program = sample.loyalty_program
+    moment = datetime.combine(as_of + timedelta(days=1), time(), tzinfo=program.zone)
+    events = sample.loyalty_events
+    keep = np.array([datetime.fromisoformat(at) < moment for at in events["at"].tolist()])
+    return {name: np.asarray(column)[keep] for name, column in events.items()}, moment
+
+
+def number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+class TestLoyaltySection:
+    def test_members_per_tier_add_up_to_the_members_in_the_log(
+        self, demo_output: str, sample: Sample
+    ) -> None:
+        """One count per tier of the sample program, lowest first, adding up to the members
+        with an event in the loyalty log up to 2024-12-31 (Asia/Shanghai)."""
+        events, _ = loyalty_log_until(sample, date(2024, 12, 31))
+        found = re.search(r"^  members per tier +(.+)$", loyalty_section(demo_output), re.M)
+
+        assert found is not None
+        counts = [part.rsplit(" ", 1) for part in found.group(1).split(", ")]
+        assert [tier.name for tier in sample.loyalty_program.tiers] == [name for name, _ in counts]
+        assert len(set(events["member_id"].tolist())) == sum(number(n) for _, n in counts)
+
+    def test_outstanding_points_are_available_and_pending_of_the_replayed_ledgers(
+        self, demo_output: str, sample: Sample
+    ) -> None:
+        """Outstanding points are, over the ledgers replayed from the log up to 2024-12-31,
+        the available points (an overdraft counting 0) plus the pending ones."""
+        events, moment = loyalty_log_until(sample, date(2024, 12, 31))
+        ledgers = replay_events(sample.loyalty_program, events)
+        balances = [balance(ledger, as_of=moment) for ledger in ledgers.values()]
+        expected = sum(max(b.available, 0) + b.pending for b in balances)
+
+        assert (
+            f"  outstanding points      {expected:,} (available and pending)"
+            in loyalty_section(demo_output)
+        )
+
+    def test_breakage_line_and_the_liability_it_implies(self, demo_output: str) -> None:
+        """The breakage line gives the estimated rate and the ultimate redemption rate
+        (adding up to 100%); the liability is outstanding x (1 - breakage) x 0.01 CNY, up to
+        the rounding of the printed rate (0.05 points of a percent) and of the yuan."""
+        section = loyalty_section(demo_output)
+        rate = re.search(
+            r"^  breakage +(\d+\.\d)% \(ultimate redemption (\d+\.\d)% \+- \d+\.\d%, "
+            r"from (\d+) cohort-months\)$",
+            section,
+            re.M,
+        )
+        points = re.search(r"^  outstanding points +([\d,]+) ", section, re.M)
+        owed = re.search(r"^  liability +([\d,]+) CNY at 0.01 CNY a point$", section, re.M)
+
+        assert rate is not None
+        assert points is not None
+        assert owed is not None
+        breakage, ultimate = float(rate.group(1)), float(rate.group(2))
+        assert 100.0 == pytest.approx(breakage + ultimate, abs=0.1)
+        assert 0 < int(rate.group(3))
+        outstanding = number(points.group(1))
+        low = outstanding * (1 - (breakage + 0.05) / 100) * 0.01 - 0.5
+        high = outstanding * (1 - (breakage - 0.05) / 100) * 0.01 + 0.5
+        assert low <= number(owed.group(1)) <= high
+
+    def test_demo_as_of_before_every_loyalty_event_says_there_are_no_members(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """As of 2022-06-30 the loyalty log has not started: the section says there are no
+        members rather than failing or leaving the section out."""
+        status, out, _ = run(capsys, "demo", "--as-of", "2022-06-30")
+
+        assert 0 == status
+        assert "  members                 none on or before 2022-06-30" == loyalty_section(out)

@@ -347,14 +347,20 @@ def apply_rules(features: Any, rule_set: RuleSet, *, ids: Any = None) -> RuleRes
     )
 
 
-def _columns_of(features: Any) -> Mapping[str, Any]:
+def _columns_of(
+    features: Any, *, argument: str = "features", allow_missing: bool = False
+) -> Mapping[str, Any]:
+    """Named columns of a mapping, a frame or an object with `columns()` (private, shared)."""
     if isinstance(features, Mapping):
         return features
     if callable(getattr(features, "columns", None)):
         columns: Mapping[str, Any] = features.columns()
         return columns
-    frame = _frames.eager_frame(features, "features")
-    return {name: _frames.series_values(name, frame.get_column(name)) for name in frame.columns}
+    frame = _frames.eager_frame(features, argument)
+    return {
+        name: _frames.series_values(name, frame.get_column(name), allow_missing=allow_missing)
+        for name in frame.columns
+    }
 
 
 def _column(name: str, values: Any) -> NDArray[Any]:

@@ -8,7 +8,6 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from crmkit import _frames
 from crmkit import _validation as v
 from crmkit.rules import _columns_of
 
@@ -45,13 +44,7 @@ def feature_columns(features: Any, names: Sequence[str] | None = None) -> dict[s
 
 def named_columns(features: Any) -> Mapping[str, Any]:
     """Named columns of a mapping or a frame, missing values kept (each scorer decides)."""
-    if isinstance(features, Mapping) or callable(getattr(features, "columns", None)):
-        return _columns_of(features)
-    frame = _frames.eager_frame(features, "features")
-    return {
-        name: _frames.series_values(name, frame.get_column(name), allow_missing=True)
-        for name in frame.columns
-    }
+    return _columns_of(features, allow_missing=True)
 
 
 def refuse_missing(name: str, values: NDArray[Any]) -> None:

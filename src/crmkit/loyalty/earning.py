@@ -29,6 +29,7 @@ _CENTS = 100
 _HOUR_US = 3_600_000_000
 _DAY_US = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SAFE_PRODUCT = 2.0**62  # below it (with float rounding to spare) cents x numerator fits int64
 
 
 def rate_and_bonus(
@@ -134,7 +135,7 @@ def points_for_transactions(
     numerator = np.array([rate.numerator for rate, _ in rates], dtype=np.int64)[combination]
     denominator = np.array([rate.denominator for rate, _ in rates], dtype=np.int64)[combination]
     bonus = np.array([bonus for _, bonus in rates], dtype=np.int64)[combination]
-    points = _rounded(cents * numerator, denominator * _CENTS, program.rounding) + bonus
+    points = _exact_points(cents, numerator, denominator, program.rounding) + bonus
     minimum = int((program.minimum_spend * _CENTS).to_integral_value(rounding=ROUND_CEILING))
     points[(cents <= 0) | (cents < minimum)] = 0
     if program.max_points_per_order is not None:
@@ -239,7 +240,28 @@ def _labels(values: NDArray[Any] | None, n: int) -> tuple[IntArray, NDArray[Any]
     return codes.reshape(-1).astype(np.int64), names
 
 
-def _rounded(numerator: IntArray, denominator: IntArray, rounding: str) -> IntArray:
+def _exact_points(
+    cents: IntArray, numerator: IntArray, denominator: IntArray, rounding: str
+) -> IntArray:
+    """Points for cents x rate / 100, rounded; rows that would overflow use Python ints."""
+    big = np.abs(cents.astype(np.float64) * numerator) >= _SAFE_PRODUCT
+    points = np.zeros(cents.size, dtype=np.int64)
+    safe = ~big
+    points[safe] = _rounded(cents[safe] * numerator[safe], denominator[safe] * _CENTS, rounding)
+    if big.any():
+        # Python integers never overflow; such rows are rare (a rate with many digits).
+        exact = _rounded(
+            cents[big].astype(object) * numerator[big].astype(object),
+            denominator[big].astype(object) * _CENTS,
+            rounding,
+        )
+        if any(abs(value) >= 2**63 for value in exact.tolist()):
+            v.fail("transactions", "amounts whose points fit in 64 bits", v.described("larger"))
+        points[big] = exact.astype(np.int64)
+    return points
+
+
+def _rounded(numerator: Any, denominator: Any, rounding: str) -> Any:
     """Numerator / denominator rounded as *rounding* says, exactly, for non-negative values."""
     if rounding == "floor":
         return numerator // denominator

@@ -74,7 +74,13 @@ def replay_events(
         and not (hasattr(events, "columns") or hasattr(events, "schema"))
     ):
         v.fail_type("events", "a mapping of column name to array, or a frame", events)
-    columns = _columns_of(events)
+    for member, ledger in (ledgers or {}).items():
+        if not isinstance(ledger, Ledger):
+            v.fail_type(f"ledgers[{member!r}]", "a Ledger", ledger)
+        if ledger.member_id != member:
+            v.fail(f"ledgers[{member!r}]", f"the ledger of {member!r}", ledger.member_id)
+    # Redemption and full-refund rows have no amount: missing values are expected.
+    columns = _columns_of(events, argument="events", allow_missing=True)
     missing = [name for name in _REQUIRED if name not in columns]
     if missing:
         v.fail("events", f"columns {', '.join(_REQUIRED)}", v.described(f"none for {missing}"))
@@ -133,6 +139,8 @@ def _instant(value: Any) -> datetime:
             value = datetime.fromisoformat(value)
         except ValueError:
             v.fail("at", "ISO 8601 timestamps", value)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)  # text without an offset is read as UTC
     return v.aware_datetime("at", value)
 
 

@@ -75,7 +75,8 @@ def pooled_balance(ledgers: Mapping[str, Ledger], *, as_of: datetime) -> PooledB
     moment = v.aware_datetime("as_of", as_of)
     by_member = {m: balance(ledger, as_of=moment).available for m, ledger in members.items()}
     total = sum(by_member.values())
-    shares = {m: (max(points, 0) / total if total > 0 else 0.0) for m, points in by_member.items()}
+    positive = sum(max(points, 0) for points in by_member.values())
+    shares = {m: (max(p, 0) / positive if positive > 0 else 0.0) for m, p in by_member.items()}
     return PooledBalance(available=total, by_member=by_member, shares=shares)
 
 
@@ -115,8 +116,15 @@ def redeem_pooled(
     moment = v.aware_datetime("at", at)
     group_key = v.check_str("key", key)
     v.check_choice("rule", rule, ("proportional", "in_order"))
-    if any(ledger.entry(f"{group_key}:{member}") for member, ledger in members.items()):
-        return members  # a retry: the pooled redemption was made already
+    made = [
+        entry
+        for member, ledger in members.items()
+        if (entry := ledger.entry(f"{group_key}:{member}")) is not None
+    ]
+    if made:  # the key was used: a retry of the same redemption, or a clash
+        if -sum(entry.points for entry in made) != amount:
+            v.fail("key", "a new key, or the key of this very pooled redemption", group_key)
+        return members
     pool = pooled_balance(members, as_of=moment)
     if amount > pool.available:
         allowed = max(pool.available, 0)

@@ -10,7 +10,7 @@ same request with the same key returns the ledger unchanged.
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -287,8 +287,29 @@ def _retry(ledger: Ledger, key: str, request: str) -> bool:
     return True
 
 
+def _instant_text(moment: datetime) -> str:
+    """An instant as UTC text: the same moment written in another zone is the same request."""
+    return moment.astimezone(UTC).isoformat()
+
+
+def _number(amount: Decimal) -> str:
+    """An amount without trailing zeros: 88.80 and 88.8 are the same request."""
+    return format(amount.normalize(), "f")
+
+
 def _append(ledger: Ledger, entry: Entry) -> Ledger:
-    return evolve(ledger, entries=(*ledger.entries, entry))
+    """The ledger with *entry* added.
+
+    The operations build their entries from the ledger's own lots, so the
+    whole-ledger check that construction from stored entries runs (O(n) per
+    append, most of a replay's time) is skipped; the key is still checked.
+    """
+    if ledger.entry(entry.key) is not None:
+        v.fail("key", "a key used once", entry.key)
+    extended = object.__new__(Ledger)
+    object.__setattr__(extended, "member_id", ledger.member_id)
+    object.__setattr__(extended, "entries", (*ledger.entries, entry))
+    return extended
 
 
 def earn(
@@ -356,9 +377,9 @@ def earn(
             v.fail("tier", f"a tier of the program ({', '.join(names)})", tier)
         level = program.tier(tier)
     request = (
-        f"earn {transaction.id} {transaction.amount.amount} {transaction.amount.currency} "
-        f"at {transaction.at.isoformat()} category {transaction.category} "
-        f"channel {transaction.channel} tier {tier}"
+        f"earn {transaction.id} {_number(transaction.amount.amount)} "
+        f"{transaction.amount.currency} at {_instant_text(transaction.at)} "
+        f"category {transaction.category} channel {transaction.channel} tier {tier}"
     )
     if _retry(ledger, key, request):
         return ledger
@@ -375,6 +396,7 @@ def earn(
     return _append(
         ledger,
         _lot_entry(
+            ledger,
             program,
             key=key,
             kind="earn",
@@ -415,12 +437,13 @@ def award(ledger: Ledger, program: Program, event: Interaction, *, key: str) -> 
     action = event.kind
     if action is None or action not in program.actions:
         v.fail("event", f"an action of the program ({', '.join(program.actions)})", action)
-    request = f"award {action} {event.id} at {event.at.isoformat()}"
+    request = f"award {action} {event.id} at {_instant_text(event.at)}"
     if _retry(ledger, key, request):
         return ledger
     return _append(
         ledger,
         _lot_entry(
+            ledger,
             program,
             key=key,
             kind="award",
@@ -462,11 +485,12 @@ def adjust(
         v.fail("points", "a non-zero whole number", 0)
     moment, key = _moment("at", at), _key(key)
     v.check_str("reason", reason, allow_empty=True)
-    request = f"adjust {amount} at {moment.isoformat()} ({reason})"
+    request = f"adjust {amount} at {_instant_text(moment)} ({reason})"
     if _retry(ledger, key, request):
         return ledger
     if amount > 0:
         entry = _lot_entry(
+            ledger,
             program,
             key=key,
             kind="adjust",
@@ -499,8 +523,12 @@ def redeem(
     key: str,
     consumption: str = "soonest_expiring",
     floor: int = 0,
+    program: Program | None = None,
 ) -> Ledger:
     """Spend points, taking them from lots in the consumption order.
+
+    *consumption* and *floor* (the lowest balance allowed) default to the
+    *program*'s `consumption` and `negative_floor` when a program is given.
 
     Raises:
         InsufficientPointsError: If fewer points are available than
@@ -522,9 +550,13 @@ def redeem(
         v.fail_type("ledger", "a Ledger", ledger)
     amount = v.check_int("points", points, low=1)
     moment, key = _moment("at", at), _key(key)
+    if program is not None:
+        if not isinstance(program, Program):
+            v.fail_type("program", "a loyalty Program or None", program)
+        consumption, floor = program.consumption, program.negative_floor
     v.check_choice("consumption", consumption, ("soonest_expiring", "oldest"))
     v.check_int("floor", floor, high=0)
-    request = f"redeem {amount} at {moment.isoformat()}"
+    request = f"redeem {amount} at {_instant_text(moment)}"
     if _retry(ledger, key, request):
         return ledger
     allocations = _consume(ledger, amount, moment, consumption, floor)
@@ -593,8 +625,8 @@ def reverse(
         v.fail("original_key", f"the key of {kinds} in this ledger", original_key)
     # By default a reversal happens after everything recorded, so no past balance changes.
     moment = max(e.at for e in ledger.entries) if at is None else _moment("at", at)
-    refund_text = None if amount is None else amount.amount
-    when = "latest" if at is None else moment.isoformat()  # a retry later is still a retry
+    refund_text = None if amount is None else _number(amount.amount)
+    when = "latest" if at is None else _instant_text(moment)  # a retry later is still a retry
     request = f"reverse {original.key} {refund_text} at {when}"
     if _retry(ledger, key, request):
         return ledger
@@ -759,6 +791,7 @@ def _check(ledger: Any, program: Any) -> None:
 
 
 def _lot_entry(
+    ledger: Ledger,
     program: Program,
     *,
     key: str,
@@ -772,11 +805,15 @@ def _lot_entry(
     pending = at + timedelta(days=program.pending_days) if program.pending_days else None
     idle = program.expiry.months if program.expiry.kind == "inactivity" else None
     zone = program.timezone if idle is not None else None
+    # Points earned while the balance is overdrawn repay the overdraft first.
+    repay = min(points, _overdraft(ledger))
+    repayment = (Allocation(key, -repay), Allocation(OVERDRAFT, repay)) if repay > 0 else ()
     return Entry(
         key=key,
         kind=kind,
         at=at,
         points=points,
+        allocations=repayment,
         pending_until=pending,
         expires_at=expiry_instant(program, at),
         idle_months=idle,

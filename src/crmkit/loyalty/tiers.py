@@ -100,7 +100,7 @@ def evaluate_tier(history: Ledger, program: Program, *, as_of: datetime) -> Tier
         if pending is not None and pending[0] <= day:
             level, pending = min(level, pending[1]), None
         if what == "review":
-            start, end = _judged_window(program, first, day)
+            start, end = _judged_window(program, day)
             target = _reached(program, _value(events, start, end))
             if target < level:
                 lower = level - 1 if program.tier_policy.downgrade == "one_down" else target
@@ -110,7 +110,9 @@ def evaluate_tier(history: Ledger, program: Program, *, as_of: datetime) -> Tier
                 )
         else:
             start = _window_start(program, first, day)
-            level = max(level, _reached(program, _value(events, start, day + timedelta(days=1))))
+            reached = _reached(program, _value(events, start, day + timedelta(days=1)))
+            if reached > level:
+                level, pending = reached, None  # an upgrade cancels a waiting downgrade
     if pending is not None and pending[0] <= today:
         level = min(level, pending[1])
     start = _window_start(program, first, today)
@@ -182,7 +184,7 @@ def _window_start(program: Program, first: date, day: date) -> date:
     if window == "calendar_year":
         return date(day.year, 1, 1)
     if window == "rolling_12_months":
-        return _add_months(day, -12) + timedelta(days=1)
+        return _add_months(day + timedelta(days=1), -12)
     years = day.year - first.year - (1 if (day.month, day.day) < (first.month, first.day) else 0)
     return _add_months(first, 12 * years)
 
@@ -207,10 +209,11 @@ def _next_review(program: Program, first: date, day: date) -> date:
     return _add_months(_window_start(program, first, day), 12)
 
 
-def _judged_window(program: Program, first: date, review: date) -> tuple[date, date]:
+def _judged_window(program: Program, review: date) -> tuple[date, date]:
     """The window a review judges: the one ending the day before it."""
-    last = review - timedelta(days=1)
-    return _window_start(program, first, last), review
+    if program.tier_policy.window == "calendar_year":
+        return date(review.year - 1, 1, 1), date(review.year, 1, 1)
+    return _add_months(review, -12), review
 
 
 @frozen(kw_only=True, repr=False)
@@ -308,18 +311,13 @@ def review_tiers(
         v.fail("program", "a program with tiers", program.name)
     if program.tier_policy.window == "anniversary":
         v.fail("program", "a calendar-year or rolling window (use evaluate_tier)", "anniversary")
-    codes, members = _columns.factorize("member_id", member_id)
+    codes, members = _members(member_id, current)
     times = _columns.timestamps("at", at)
     values = v.float_array("value", value, low=0.0)
     v.same_length(member_id=codes, at=times, value=values)
     if not isinstance(as_of, date) or isinstance(as_of, datetime):
         v.fail_type("as_of", "a date (the review day)", as_of)
-    end = as_of
-    start = (
-        date(end.year - 1, 1, 1)
-        if program.tier_policy.window == "calendar_year"
-        else _add_months(end, -12)
-    )
+    start, end = _judged_window(program, as_of)
     # Days in the program's timezone, so an event on the last local evening counts.
     days = local_days(program, times)
     inside = (days >= np.datetime64(start)) & (days < np.datetime64(end))
@@ -343,6 +341,17 @@ def review_tiers(
         previous=np.where(known, names[np.maximum(before, 0)], ""),
         counts=dict(zip(names.tolist(), counts.tolist(), strict=True)),
     )
+
+
+def _members(
+    member_id: ArrayLike, current: Mapping[str, str] | None
+) -> tuple[NDArray[np.int64], NDArray[Any]]:
+    """Codes of the event rows, and every member: those with events and those in *current*."""
+    codes, labels = _columns.factorize("member_id", member_id)
+    if not current or not isinstance(current, Mapping):
+        return codes, labels
+    everyone = np.array(sorted(set(labels.tolist()) | {str(m) for m in current}))
+    return np.searchsorted(everyone, labels.astype(everyone.dtype))[codes], everyone
 
 
 def _current_codes(
