@@ -343,6 +343,23 @@ def test_bulk_daily_cap_across_purchases_of_one_local_day() -> None:
     assert [60, 40, 0, 60, 40] == bulk(DAY_CAP, [60.0] * 5, DAY_CAP_TIMES)
 
 
+MONTH_CAP = Program.simple(
+    currency="CNY", timezone="Asia/Shanghai", max_points_per_day=100, max_points_per_month=150
+)
+
+
+def test_monthly_cap_after_the_daily_cap() -> None:
+    """100 a Shanghai day, 150 a Shanghai month: March 1 earns 60 + 40 (day cap), March 2
+    60 of which 50 are left in the month, then nothing; 23:59 March 31 UTC is April 1 in
+    Shanghai, a fresh month."""
+    at = [*DAY_CAP_TIMES[:2], DAY_CAP_TIMES[4], datetime(2025, 3, 10, tzinfo=UTC)]
+    at.append(datetime(2025, 3, 31, 23, 59, tzinfo=UTC))
+    purchases = [purchase("60", t, order=f"o{k}") for k, t in enumerate(at, start=1)]
+
+    assert [60, 40, 50, 0, 60] == earned_in_order(MONTH_CAP, purchases)
+    assert [60, 40, 50, 0, 60] == bulk(MONTH_CAP, [60.0] * 5, at)
+
+
 def test_daily_cap_is_per_member() -> None:
     """Two members each get their own daily cap."""
     at = [DAY_CAP_TIMES[0], DAY_CAP_TIMES[1], DAY_CAP_TIMES[0], DAY_CAP_TIMES[1]]
@@ -451,6 +468,7 @@ def earning_programs(draw: st.DrawFn) -> Program:
         minimum_spend=Decimal(draw(st.integers(0, 3000))) / 100,
         max_points_per_order=draw(st.none() | st.integers(1, 400)),
         max_points_per_day=draw(st.none() | st.integers(1, 600)),
+        max_points_per_month=draw(st.none() | st.integers(1, 1500)),
         tiers=STANDARD_TIERS,
     )
 

@@ -82,7 +82,7 @@ def points_for_transactions(
 
     The same rules as [`earn`][crmkit.loyalty.earn]: rates and multipliers,
     promotions by local day, rounding per order, minimum spend, the caps per
-    order and per member and local day (in time order); refunds and
+    order and per member and local day and month (in time order); refunds and
     zero amounts earn nothing. Exact for amounts with at most two decimals.
 
     Args:
@@ -140,10 +140,12 @@ def points_for_transactions(
     points[(cents <= 0) | (cents < minimum)] = 0
     if program.max_points_per_order is not None:
         points = np.minimum(points, program.max_points_per_order)
-    if program.max_points_per_day is not None:
-        points = _daily_capped(
-            points, transactions.customer_index, days, program.max_points_per_day
-        )
+    day = days.astype(np.int64)
+    month = days.astype("datetime64[M]").astype(np.int64)
+    # The day's cap first, then the month's: as the per-event path applies them.
+    for cap, period in ((program.max_points_per_day, day), (program.max_points_per_month, month)):
+        if cap is not None:
+            points = _period_capped(points, transactions.customer_index, period, cap)
     return points
 
 
@@ -270,14 +272,11 @@ def _rounded(numerator: Any, denominator: Any, rounding: str) -> Any:
     return (2 * numerator + denominator) // (2 * denominator)
 
 
-def _daily_capped(
-    points: IntArray, member: IntArray, days: NDArray[np.datetime64], cap: int
-) -> IntArray:
-    """Points after the cap per member and local day, first come first served in time order."""
-    day = days.astype(np.int64)
+def _period_capped(points: IntArray, member: IntArray, period: IntArray, cap: int) -> IntArray:
+    """Points after a cap per member and period, first come first served in time order."""
     new_group = np.ones(points.size, dtype=bool)
-    new_group[1:] = (member[1:] != member[:-1]) | (day[1:] != day[:-1])
-    # Rows are by member then time, so a member's day is one contiguous run.
+    new_group[1:] = (member[1:] != member[:-1]) | (period[1:] != period[:-1])
+    # Rows are by member then time, so a member's day (or month) is one contiguous run.
     total = np.cumsum(points)
     start = np.maximum.accumulate(np.where(new_group, np.arange(points.size), 0))
     before = np.where(start > 0, total[start - 1], 0)

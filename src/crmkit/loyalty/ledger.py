@@ -392,7 +392,7 @@ def earn(
         day=day,
         tier=level,
     )
-    points = _after_daily_cap(ledger, program, points, day)
+    points = _after_period_caps(ledger, program, points, day)
     return _append(
         ledger,
         _lot_entry(
@@ -857,16 +857,25 @@ def _fixed_day(year: int, month: int, day: int) -> date:
     return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
-def _after_daily_cap(ledger: Ledger, program: Program, points: int, day: date) -> int:
-    cap = program.max_points_per_day
-    if cap is None:
-        return points
-    today = sum(
-        entry.points
-        for entry in ledger.entries
-        if entry.kind == "earn" and program.local_day(entry.at) == day
+def _after_period_caps(ledger: Ledger, program: Program, points: int, day: date) -> int:
+    """Points left under the caps per local day, then per local month."""
+    caps = (
+        (program.max_points_per_day, lambda other: other == day),
+        (
+            program.max_points_per_month,
+            lambda other: (other.year, other.month) == (day.year, day.month),
+        ),
     )
-    return max(0, min(points, cap - today))
+    for cap, same_period in caps:
+        if cap is None:
+            continue
+        earned = sum(
+            entry.points
+            for entry in ledger.entries
+            if entry.kind == "earn" and same_period(program.local_day(entry.at))
+        )
+        points = max(0, min(points, cap - earned))
+    return points
 
 
 def _idle_deadline(ledger: Ledger, moment: datetime) -> datetime | None:

@@ -313,7 +313,8 @@ class Program:
     rate is `points_per_unit` times the category's and channel's multipliers,
     the member's tier multiplier and every active promotion's multiplier;
     `rounding` rounds per order. Orders below `minimum_spend` earn nothing;
-    `max_points_per_order` and `max_points_per_day` (a local day in the
+    `max_points_per_order`, `max_points_per_day` and
+    `max_points_per_month` (a local day or calendar month in the
     program's timezone) cap what is earned. Named `actions` (review,
     referral, check-in) earn fixed points.
 
@@ -329,6 +330,7 @@ class Program:
         minimum_spend: Smallest order amount that earns points.
         max_points_per_order: Cap per order (None: none).
         max_points_per_day: Cap per member and local day (None: none).
+        max_points_per_month: Cap per member and local calendar month (None: none).
         actions: Points per named non-purchase event.
         expiry: When points expire.
         pending_days: Days before earned points can be used (returns window).
@@ -368,6 +370,7 @@ class Program:
     minimum_spend: Decimal = field(default=Decimal(0), converter=_decimal)
     max_points_per_order: int | None = field(default=None)
     max_points_per_day: int | None = field(default=None)
+    max_points_per_month: int | None = field(default=None)
     actions: Mapping[str, int] = field(factory=dict, converter=_read_only, hash=False)
     expiry: Expiry = field(factory=Expiry)
     pending_days: int = field(default=0)
@@ -529,7 +532,7 @@ def _scalar_problems(program: Program) -> list[str]:
         value = getattr(program, choice)
         if value not in allowed:
             problems.append(f"'{choice}' must be one of {', '.join(allowed)}; got {value!r}")
-    for cap in ("max_points_per_order", "max_points_per_day"):
+    for cap in ("max_points_per_order", "max_points_per_day", "max_points_per_month"):
         value = getattr(program, cap)
         if value is not None and not (_is_count(value) and value > 0):
             problems.append(f"'{cap}' must be None or a whole number > 0; got {value!r}")
