@@ -73,6 +73,7 @@ from crmkit.loyalty import (
     reverse,
     review_tiers,
     statement,
+    transfer,
 )
 from crmkit.metrics import (
     ab_sample_size,
@@ -1001,6 +1002,7 @@ VALID_CALLS.update(
                 "key": "r1",
                 "consumption": "oldest",
                 "floor": 0,
+                "program": _PROGRAM,
             },
         ),
         "reverse": (
@@ -1014,6 +1016,17 @@ VALID_CALLS.update(
             },
         ),
         "expire": (expire, {"ledger": _LEDGER, "as_of": _AT_LOYALTY}),
+        "transfer": (
+            transfer,
+            {
+                "source": _LEDGER,
+                "target": Ledger.empty("m2"),
+                "points": 10,
+                "at": _AT_LOYALTY,
+                "key": "gift-1",
+                "program": _PROGRAM,
+            },
+        ),
         "balance": (
             balance,
             {"ledger": _LEDGER, "as_of": _AT_LOYALTY, "expiring_within_days": 90},

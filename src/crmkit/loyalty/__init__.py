@@ -37,6 +37,7 @@ from crmkit.loyalty.ledger import (
     redeem,
     reverse,
     statement,
+    transfer,
 )
 from crmkit.loyalty.program import (
     STANDARD_TIERS,
@@ -90,4 +91,5 @@ __all__ = [
     "reverse",
     "review_tiers",
     "statement",
+    "transfer",
 ]

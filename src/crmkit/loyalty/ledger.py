@@ -41,10 +41,10 @@ __all__ = [
     "statement",
 ]
 
-EntryKind = Literal["earn", "award", "adjust", "redeem", "expire", "reverse"]
+EntryKind = Literal["earn", "award", "adjust", "redeem", "expire", "reverse", "transfer"]
 """What an entry records."""
 
-_CREATES_LOT = ("earn", "award", "adjust")
+_CREATES_LOT = ("earn", "award", "adjust", "transfer")
 OVERDRAFT = ""
 """The lot id of points redeemed beyond the balance (a negative balance the program allows)."""
 
@@ -230,9 +230,9 @@ class Ledger:
 class Balance:
     """Where a member's points are at a moment.
 
-    Every point earned or adjusted in is in exactly one of available,
-    pending, redeemed, expired or reversed (points given back by a reversed
-    redemption are available again).
+    Every point earned, adjusted or transferred in is in exactly one of
+    available, pending, redeemed, expired, reversed or transferred out
+    (points given back by a reversed redemption are available again).
 
     Attributes:
         as_of: The moment.
@@ -243,6 +243,7 @@ class Balance:
         redeemed: Redeemed (net of reversed redemptions).
         expired: Expired.
         reversed: Taken back by reversals and negative adjustments.
+        transferred: Given to other members (points received count as earned).
 
     Examples:
         >>> from datetime import datetime, timezone
@@ -250,7 +251,8 @@ class Balance:
         >>> at = datetime(2025, 3, 1, tzinfo=timezone.utc)
         >>> led = adjust(Ledger.empty("m1"), Program.simple(currency="CNY"), 50, at=at, key="a1")
         >>> b = balance(led, as_of=at)
-        >>> b.earned == b.available + b.pending + b.redeemed + b.expired + b.reversed
+        >>> b.earned == (b.available + b.pending + b.redeemed + b.expired + b.reversed
+        ...              + b.transferred)
         True
     """
 
@@ -262,6 +264,7 @@ class Balance:
     redeemed: int
     expired: int
     reversed: int
+    transferred: int = 0
 
 
 def _moment(argument: str, value: Any) -> datetime:
@@ -521,14 +524,15 @@ def redeem(
     *,
     at: datetime,
     key: str,
-    consumption: str = "soonest_expiring",
-    floor: int = 0,
+    consumption: str | None = None,
+    floor: int | None = None,
     program: Program | None = None,
 ) -> Ledger:
     """Spend points, taking them from lots in the consumption order.
 
     *consumption* and *floor* (the lowest balance allowed) default to the
-    *program*'s `consumption` and `negative_floor` when a program is given.
+    *program*'s `consumption` and `negative_floor`, or without a program to
+    "soonest_expiring" and 0.
 
     Raises:
         InsufficientPointsError: If fewer points are available than
@@ -550,10 +554,12 @@ def redeem(
         v.fail_type("ledger", "a Ledger", ledger)
     amount = v.check_int("points", points, low=1)
     moment, key = _moment("at", at), _key(key)
-    if program is not None:
-        if not isinstance(program, Program):
-            v.fail_type("program", "a loyalty Program or None", program)
-        consumption, floor = program.consumption, program.negative_floor
+    if program is not None and not isinstance(program, Program):
+        v.fail_type("program", "a loyalty Program or None", program)
+    if consumption is None:
+        consumption = "soonest_expiring" if program is None else program.consumption
+    if floor is None:
+        floor = 0 if program is None else program.negative_floor
     v.check_choice("consumption", consumption, ("soonest_expiring", "oldest"))
     v.check_int("floor", floor, high=0)
     request = f"redeem {amount} at {_instant_text(moment)}"
@@ -642,6 +648,77 @@ def reverse(
     return _append(ledger, evolve(entry, amount=refund))
 
 
+def transfer(
+    source: Ledger,
+    target: Ledger,
+    points: int,
+    *,
+    at: datetime,
+    key: str,
+    program: Program,
+) -> tuple[Ledger, Ledger]:
+    """Move points from one member to another (a gift, or family sharing).
+
+    The points leave the source's lots in the program's consumption order
+    and arrive on the target as one lot that expires when the earliest of
+    those lots would have (moving points never extends their life), usable
+    at once. Both ledgers record the transfer under *key*; a retry returns
+    both unchanged; a refusal changes neither.
+
+    Raises:
+        InsufficientPointsError: If the source has fewer points available.
+        InvalidInputError: If source and target are the same member,
+            *points* is not a whole number > 0, or the key clashes.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> from crmkit.loyalty import Ledger, Program, adjust, balance, transfer
+        >>> program = Program.simple(currency="CNY")
+        >>> at = datetime(2025, 3, 1, tzinfo=timezone.utc)
+        >>> mum = adjust(Ledger.empty("mum"), program, 300, at=at, key="a1")
+        >>> mum, kid = transfer(mum, Ledger.empty("kid"), 100, at=at, key="gift-1",
+        ...                     program=program)
+        >>> balance(mum, as_of=at).available, balance(kid, as_of=at).available
+        (200, 100)
+    """
+    for name, ledger in (("source", source), ("target", target)):
+        if not isinstance(ledger, Ledger):
+            v.fail_type(name, "a Ledger", ledger)
+    if not isinstance(program, Program):
+        v.fail_type("program", "a loyalty Program", program)
+    if source.member_id == target.member_id:
+        v.fail("target", "another member's ledger", target.member_id)
+    amount = v.check_int("points", points, low=1)
+    moment, key = _moment("at", at), _key(key)
+    route = f"from {source.member_id} to {target.member_id}"
+    request = f"transfer {amount} {route} at {_instant_text(moment)}"
+    if _retry(source, key, request) and _retry(target, key, request):
+        return source, target
+    allocations = _consume(source, amount, moment, program.consumption, 0)
+    lots = {lot.id: lot for lot in source.lots()}
+    ends = [lots[a.lot].expires_at for a in allocations if a.lot in lots]
+    expires = min((end for end in ends if end is not None), default=None)
+    out = Entry(
+        key=key,
+        kind="transfer",
+        at=moment,
+        points=-amount,
+        allocations=allocations,
+        reference=target.member_id,
+        request=request,
+    )
+    arrival = Entry(
+        key=key,
+        kind="transfer",
+        at=moment,
+        points=amount,
+        expires_at=expires,
+        reference=source.member_id,
+        request=request,
+    )
+    return _append(source, out), _append(target, arrival)
+
+
 def expire(ledger: Ledger, *, as_of: datetime) -> Ledger:
     """Record the expiry of every lot whose points expired by *as_of*.
 
@@ -723,6 +800,7 @@ def balance(ledger: Ledger, *, as_of: datetime, expiring_within_days: int = 30) 
         redeemed=totals["redeemed"],
         expired=totals["expired"] + lazily_expired,
         reversed=totals["reversed"],
+        transferred=totals["transferred"],
     )
 
 
@@ -752,7 +830,7 @@ def statement(ledger: Ledger) -> tuple[tuple[str, str, str, int, int], ...]:
 # --- internals ---------------------------------------------------------------------------
 
 
-_KINDS = ("earn", "award", "adjust", "redeem", "expire", "reverse")
+_KINDS = ("earn", "award", "adjust", "redeem", "expire", "reverse", "transfer")
 
 
 def _check_entries(entries: tuple[Any, ...]) -> None:
@@ -1094,7 +1172,14 @@ def _expire_restored(ledger: Ledger, redemption: Entry, key: str, moment: dateti
 
 def _totals(ledger: Ledger, moment: datetime) -> dict[str, int]:
     redemption_keys = {e.key for e in ledger.entries if e.kind == "redeem"}
-    totals = {"earned": 0, "redeemed": 0, "expired": 0, "reversed": 0, "overdraft": 0}
+    totals = {
+        "earned": 0,
+        "redeemed": 0,
+        "expired": 0,
+        "reversed": 0,
+        "transferred": 0,
+        "overdraft": 0,
+    }
     for entry in ledger.entries:
         if entry.at > moment:
             continue
@@ -1104,6 +1189,8 @@ def _totals(ledger: Ledger, moment: datetime) -> dict[str, int]:
             totals["redeemed"] -= entry.points
         elif entry.kind == "expire":
             totals["expired"] -= entry.points
+        elif entry.kind == "transfer":
+            totals["transferred"] -= entry.points
         elif entry.kind == "reverse" and entry.reference in redemption_keys:
             totals["redeemed"] -= entry.points
         elif entry.kind in ("reverse", "adjust"):
