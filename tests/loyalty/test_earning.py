@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -640,3 +641,85 @@ def test_bulk_does_not_change_its_inputs() -> None:
 
     assert before.tolist() == kwargs["transactions"].amount.tolist()
     assert ["gold", "silver"] == kwargs["tiers"].tolist()
+
+
+# --- orders of several lines -------------------------------------------------------------------
+
+LINE_PROGRAM = Program.simple(
+    currency="CNY",
+    points_per_unit="1.5",
+    category_multipliers={"tea": "2"},
+    promotions=[
+        Promotion(name="spring", start=date(2025, 3, 1), end=date(2025, 4, 1), bonus_points=10)
+    ],
+)
+
+
+def test_an_order_rounds_once_or_per_line() -> None:
+    """Lines of 0.99 (tea: 0.99 x 3 = 2.97) and 0.99 (cup: 1.485): per order
+    floor(4.455) = 4, per line 2 + 1 = 3; the spring bonus counts once per order."""
+    lines = [
+        Transaction(
+            id="o1", customer_id="m1", at=MARCH_15, amount=Money("0.99", "CNY"), category="tea"
+        ),
+        Transaction(
+            id="o1", customer_id="m1", at=MARCH_15, amount=Money("0.99", "CNY"), category="cup"
+        ),
+    ]
+    per_line = attrs.evolve(LINE_PROGRAM, rounding_per="line")
+
+    assert 14 == earn(Ledger.empty("m1"), LINE_PROGRAM, lines, key="o1").entries[0].points
+    assert 13 == earn(Ledger.empty("m1"), per_line, lines, key="o1").entries[0].points
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(st.integers(1, 50_000), st.sampled_from(["tea", "cup", "pot"])),
+            min_size=1,
+            max_size=4,
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from(["order", "line"]),
+    st.sampled_from(["floor", "half_up", "ceil"]),
+)
+def test_bulk_orders_equal_per_event_orders(
+    orders: list[list[tuple[int, str]]], per: str, rounding: str
+) -> None:
+    """Orders of several lines earn the same points through `earn` (all lines at once) and
+    through `points_for_transactions` with `order_id` (the order's points on its first row)."""
+    program = attrs.evolve(LINE_PROGRAM, rounding_per=per, rounding=rounding)
+    ledger = Ledger.empty("m1")
+    expected = []
+    rows: dict[str, list[Any]] = {"at": [], "amount": [], "category": [], "order": []}
+    for number, lines in enumerate(orders):
+        at = MARCH_15 + timedelta(hours=number)
+        records = [
+            Transaction(
+                id=f"o{number}",
+                customer_id="m1",
+                at=at,
+                amount=Money(Decimal(cents) / 100, "CNY"),
+                category=category,
+            )
+            for cents, category in lines
+        ]
+        ledger = earn(ledger, program, records, key=f"o{number}")
+        expected += [ledger.entries[-1].points] + [0] * (len(lines) - 1)
+        for cents, category in lines:
+            rows["at"].append(np.datetime64(at.replace(tzinfo=None), "us"))
+            rows["amount"].append(cents / 100)
+            rows["category"].append(category)
+            rows["order"].append(f"o{number}")
+    bundle = Transactions.from_arrays(
+        customer_id=["m1"] * len(rows["at"]),
+        at=np.array(rows["at"]),
+        amount=rows["amount"],
+        category=rows["category"],
+        currency="CNY",
+    )
+
+    assert expected == points_for_transactions(program, bundle, order_id=rows["order"]).tolist()

@@ -7,6 +7,7 @@ fraction, so they agree to the point for amounts with at most two decimals.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -32,10 +33,10 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SAFE_PRODUCT = 2.0**62  # below it (with float rounding to spare) cents x numerator fits int64
 
 
-def rate_and_bonus(
+def rate_and_promotions(
     program: Program, *, category: str | None, channel: str | None, day: date, tier: Tier | None
 ) -> tuple[Decimal, int]:
-    """The points rate and fixed bonus for one purchase, from the program's rules."""
+    """A line's points rate, and a bit mask of the promotions that apply to it."""
     rate = program.points_per_unit
     if category is not None:
         rate *= program.category_multipliers.get(category, Decimal(1))
@@ -43,30 +44,48 @@ def rate_and_bonus(
         rate *= program.channel_multipliers.get(channel, Decimal(1))
     if tier is not None:
         rate *= tier.multiplier
-    bonus = 0
-    for promotion in program.promotions:
+    applied = 0
+    for bit, promotion in enumerate(program.promotions):
         applies = not promotion.categories or category in promotion.categories
         if applies and promotion.start <= day < promotion.end:
             rate *= promotion.multiplier
-            bonus += promotion.bonus_points
-    return rate, bonus
+            applied |= 1 << bit
+    return rate, applied
 
 
-def purchase_points(
-    program: Program,
-    amount: Decimal,
-    *,
-    category: str | None,
-    channel: str | None,
-    day: date,
-    tier: Tier | None,
-) -> int:
-    """Points for one purchase before the daily cap (the per-order cap applied)."""
-    if amount <= 0 or amount < program.minimum_spend:
+def bonus_points(program: Program, applied: int) -> int:
+    """The fixed bonuses of the promotions in the mask: each once per order."""
+    return sum(p.bonus_points for bit, p in enumerate(program.promotions) if applied >> bit & 1)
+
+
+Line = tuple[Decimal, str | None, str | None]
+"""One order line: amount, category, channel."""
+
+
+def order_points(program: Program, lines: list[Line], *, day: date, tier: Tier | None) -> int:
+    """Points for one order, with the per-order cap; before the caps per day and month.
+
+    Its lines' amount x rate, rounded per order or per line, plus each
+    applicable promotion's bonus once. Lines with amounts <= 0 (returns)
+    earn nothing.
+    """
+    bought = [line for line in lines if line[0] > 0]
+    total = sum((amount for amount, _, _ in bought), Decimal(0))
+    if total <= 0 or total < program.minimum_spend:
         return 0
-    rate, bonus = rate_and_bonus(program, category=category, channel=channel, day=day, tier=tier)
-    points = int((amount * rate).to_integral_value(rounding=_DECIMAL_ROUNDING[program.rounding]))
-    points += bonus
+    mode = _DECIMAL_ROUNDING[program.rounding]
+    values, applied = [], 0
+    for amount, category, channel in bought:
+        rate, promotions = rate_and_promotions(
+            program, category=category, channel=channel, day=day, tier=tier
+        )
+        values.append(amount * rate)
+        applied |= promotions
+    if program.rounding_per == "line":
+        points = sum(int(value.to_integral_value(rounding=mode)) for value in values)
+    else:
+        points = int(sum(values, Decimal(0)).to_integral_value(rounding=mode))
+    points += bonus_points(program, applied)
     if program.max_points_per_order is not None:
         points = min(points, program.max_points_per_order)
     return points
@@ -77,40 +96,48 @@ def points_for_transactions(
     transactions: Transactions,
     *,
     tiers: ArrayLike | Mapping[str, str] | None = None,
+    order_id: ArrayLike | None = None,
 ) -> IntArray:
     """Points each purchase earns, for millions of purchases at once.
 
-    The same rules as [`earn`][crmkit.loyalty.earn]: rates and multipliers,
-    promotions by local day, rounding per order, minimum spend, the caps per
-    order and per member and local day and month (in time order); refunds and
-    zero amounts earn nothing. Exact for amounts with at most two decimals.
+        The same rules as [`earn`][crmkit.loyalty.earn]: rates and multipliers,
+        promotions by local day, rounding per order, minimum spend, the caps per
+        order and per member and local day and month (in time order); refunds and
+        zero amounts earn nothing. Exact for amounts with at most two decimals.
 
     Args:
-        program: The program.
-        transactions: The purchases, in the program's currency.
-        tiers: Each member's tier, as a mapping of member id to tier name, or
-            one name per row in the bundle's order (customer, then time) for
-            tiers that change over time (None: no tier multiplier).
+            program: The program.
+            transactions: The purchases, in the program's currency.
+            tiers: Each member's tier, as a mapping of member id to tier name, or
+                one name per row in the bundle's order (customer, then time) for
+                tiers that change over time (None: no tier multiplier).
+            order_id: Order of each row, in the bundle's order, when an order has
+                several lines (None: each row is an order). An order's points,
+                rounded per order or per line as the program says, are reported
+                on its first row and 0 on the others; its day is its first line's.
 
     Returns:
-        Points per row, in the rows' order (customer, then time).
+            Points per row, in the bundle's order (customer, then time).
 
     Raises:
-        InvalidInputError: If a tier is not one of the program's.
-        CurrencyMismatchError: If the bundle's currency is not the program's
-            (a bundle without a currency is refused too: say what it is).
-        InvalidTypeError: If *program* or *transactions* has the wrong type.
+            InvalidInputError: If a tier is not one of the program's.
+            CurrencyMismatchError: If the bundle's currency is not the program's
+                (a bundle without a currency is refused too: say what it is).
+            InvalidTypeError: If *program* or *transactions* has the wrong type.
 
     Examples:
-        >>> import numpy as np
-        >>> from crmkit import Transactions
-        >>> from crmkit.loyalty import Program, points_for_transactions
-        >>> txns = Transactions.from_arrays(
-        ...     customer_id=["m1", "m1", "m2"], amount=[128.5, 9.99, 40.0],
-        ...     at=np.array(["2025-03-01", "2025-03-02", "2025-03-01"], dtype="datetime64[us]"),
-        ...     currency="CNY")
-        >>> points_for_transactions(Program.simple(currency="CNY"), txns).tolist()
-        [128, 9, 40]
+            >>> import math
+
+    import numpy as np
+            >>> from crmkit import Transactions
+            >>> from crmkit.loyalty import Program, points_for_transactions
+            >>> txns = Transactions.from_arrays(
+            ...     customer_id=["m1", "m1", "m2"], amount=[128.5, 9.99, 40.0],
+            ...     at=np.array(["2025-03-01", "2025-03-02", "2025-03-01"],
+            ...                 dtype="datetime64[us]"),
+            ...     currency="CNY")
+            >>> points_for_transactions(Program.simple(currency="CNY"), txns).tolist()
+            [128, 9, 40]
     """
     if not isinstance(program, Program):
         v.fail_type("program", "a loyalty Program", program)
@@ -127,26 +154,122 @@ def points_for_transactions(
             argument="transactions",
             value=transactions.currency,
         )
+    orders = _orders(transactions, order_id)
+    days = local_days(program, transactions.at)[orders.first[orders.index]]  # the order's day
     cents = np.round(transactions.amount * _CENTS).astype(np.int64)
-    days = local_days(program, transactions.at)
+    cents[cents < 0] = 0  # returns earn nothing
     combination, rates = _rate_table(
         program, transactions, days, _tier_codes(program, tiers, transactions)
     )
     numerator = np.array([rate.numerator for rate, _ in rates], dtype=np.int64)[combination]
     denominator = np.array([rate.denominator for rate, _ in rates], dtype=np.int64)[combination]
-    bonus = np.array([bonus for _, bonus in rates], dtype=np.int64)[combination]
-    points = _exact_points(cents, numerator, denominator, program.rounding) + bonus
+    applied = np.array([mask for _, mask in rates], dtype=np.int64)[combination]
+    applied[cents == 0] = 0
+    if program.rounding_per == "line" or orders.single:
+        line = _exact_points(cents, numerator, denominator, program.rounding)
+        points = orders.total(line)
+    else:
+        points = _order_rounded(orders, cents, numerator, denominator, program.rounding)
+    points += _order_bonuses(program, orders.any_bits(applied))
     minimum = int((program.minimum_spend * _CENTS).to_integral_value(rounding=ROUND_CEILING))
-    points[(cents <= 0) | (cents < minimum)] = 0
+    spent = orders.total(cents)
+    points[(spent <= 0) | (spent < minimum)] = 0
     if program.max_points_per_order is not None:
         points = np.minimum(points, program.max_points_per_order)
-    day = days.astype(np.int64)
-    month = days.astype("datetime64[M]").astype(np.int64)
+    first_days = days[orders.first]
+    member = transactions.customer_index[orders.first]
     # The day's cap first, then the month's: as the per-event path applies them.
-    for cap, period in ((program.max_points_per_day, day), (program.max_points_per_month, month)):
+    for cap, period in (
+        (program.max_points_per_day, first_days.astype(np.int64)),
+        (program.max_points_per_month, first_days.astype("datetime64[M]").astype(np.int64)),
+    ):
         if cap is not None:
-            points = _period_capped(points, transactions.customer_index, period, cap)
+            points = _period_capped(points, member, period, cap)
+    result = np.zeros(len(transactions), dtype=np.int64)
+    result[orders.first] = points
+    return result
+
+
+class _Orders:
+    """Rows grouped into orders: each row's order, each order's first row."""
+
+    def __init__(self, index: IntArray, first: IntArray) -> None:
+        self.index, self.first = index, first
+        self.single = bool(first.size == index.size)  # one line per order
+        self.order = np.argsort(index, kind="stable")
+        self.starts = np.searchsorted(index[self.order], np.arange(first.size))
+
+    def total(self, values: IntArray) -> IntArray:
+        """Per order, the exact int64 sum of its lines' values."""
+        if self.single:
+            return (
+                values[self.first]
+                if not np.array_equal(self.first, np.arange(values.size))
+                else values.copy()
+            )
+        totals: IntArray = np.add.reduceat(values[self.order], self.starts)
+        return totals
+
+    def any_bits(self, masks: IntArray) -> IntArray:
+        """Per order, the bitwise OR of its lines' masks."""
+        if self.single:
+            return masks.copy()
+        merged: IntArray = np.bitwise_or.reduceat(masks[self.order], self.starts)
+        return merged
+
+
+def _orders(transactions: Transactions, order_id: ArrayLike | None) -> _Orders:
+    n = len(transactions)
+    if order_id is None:
+        rows = np.arange(n, dtype=np.int64)
+        return _Orders(rows, rows)
+    ids = v.one_dimensional("order_id", order_id)
+    if ids.size != n:
+        v.fail(
+            "order_id", f"one order id per transaction ({n})", v.described(f"{ids.size} values")
+        )
+    # An order belongs to one member: the same id at two members is two orders.
+    _, codes = np.unique(ids.astype(str), return_inverse=True)
+    key = transactions.customer_index.astype(np.int64) * (int(codes.max()) + 1) + codes.reshape(-1)
+    _, first, index = np.unique(key, return_index=True, return_inverse=True)
+    index = index.reshape(-1).astype(np.int64)
+    # Orders numbered by their first row, so that they run by member, then time.
+    rank = np.empty(first.size, dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+    return _Orders(rank[index], np.sort(first).astype(np.int64))
+
+
+def _order_rounded(
+    orders: _Orders, cents: IntArray, numerator: IntArray, denominator: IntArray, rounding: str
+) -> IntArray:
+    """Per order, sum(cents x rate) / 100 rounded once: exact, over a common denominator."""
+    common = math.lcm(*{int(d) for d in np.unique(denominator).tolist()})
+    scale = common // denominator
+    if (
+        np.abs(cents.astype(np.float64) * numerator * scale).max(initial=0)
+        * (np.bincount(orders.index).max(initial=1))
+        < _SAFE_PRODUCT
+    ):
+        sums = orders.total(cents * numerator * scale)
+        denominators = np.full(sums.size, common * _CENTS, dtype=np.int64)
+        rounded: IntArray = _rounded(sums, denominators, rounding)
+        return rounded
+    # Rare (rates with many digits): Python integers, one order at a time.
+    exact = [0] * orders.first.size
+    for row in range(cents.size):
+        exact[orders.index[row]] += int(cents[row]) * int(numerator[row]) * int(scale[row])
+    values = _rounded(np.array(exact, dtype=object), common * _CENTS, rounding)
+    if any(abs(value) >= 2**63 for value in values.tolist()):
+        v.fail("transactions", "amounts whose points fit in 64 bits", v.described("larger"))
+    points: IntArray = values.astype(np.int64)
     return points
+
+
+def _order_bonuses(program: Program, applied: IntArray) -> IntArray:
+    bonus = np.zeros(applied.size, dtype=np.int64)
+    for bit, promotion in enumerate(program.promotions):
+        bonus += ((applied >> bit) & 1) * promotion.bonus_points
+    return bonus
 
 
 def local_days(program: Program, at: NDArray[np.datetime64]) -> NDArray[np.datetime64]:
@@ -224,14 +347,14 @@ def _rate_table(
     rates = []
     for column, row in enumerate(first.tolist()):
         case = distinct[:, column]
-        rate, bonus = rate_and_bonus(
+        rate, applied = rate_and_promotions(
             program,
             category=None if case[0] < 0 else str(category_names[case[0]]),
             channel=None if case[1] < 0 else str(channel_names[case[1]]),
             day=days[row].astype(object),
             tier=None if case[2] < 0 else program.tiers[int(case[2])],
         )
-        rates.append((Fraction(rate), bonus))
+        rates.append((Fraction(rate), applied))
     return combination.reshape(-1).astype(np.int64), rates
 
 

@@ -10,6 +10,7 @@ same request with the same key returns the ledger unchanged.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
@@ -20,7 +21,7 @@ from attrs import evolve, field, frozen
 from crmkit import _validation as v
 from crmkit._fields import as_tuple
 from crmkit.errors import CurrencyMismatchError, InsufficientPointsError
-from crmkit.loyalty.earning import purchase_points
+from crmkit.loyalty.earning import order_points
 from crmkit.loyalty.program import Program
 from crmkit.models import Interaction, Money, Transaction
 
@@ -318,7 +319,7 @@ def _append(ledger: Ledger, entry: Entry) -> Ledger:
 def earn(
     ledger: Ledger,
     program: Program,
-    transaction: Transaction,
+    transaction: Transaction | Sequence[Transaction],
     *,
     key: str,
     tier: str | None = None,
@@ -332,7 +333,10 @@ def earn(
     Args:
         ledger: The member's ledger.
         program: The program's rules.
-        transaction: The purchase (its customer must be the ledger's member).
+        transaction: The purchase (its customer must be the ledger's member),
+            or the lines of one order (the same id): its points are rounded
+            per order or per line as the program says, and promotions'
+            bonuses count once per order.
         key: Idempotency key, such as the order id.
         tier: The member's tier name, for its multiplier (None: none).
 
@@ -355,47 +359,41 @@ def earn(
         128
     """
     _check(ledger, program)
-    if not isinstance(transaction, Transaction):
-        v.fail_type("transaction", "a Transaction", transaction)
+    lines = _order_lines(ledger, program, transaction)
     key = _key(key)
-    if transaction.customer_id != ledger.member_id:
-        v.fail(
-            "transaction", f"a purchase of member {ledger.member_id!r}", transaction.customer_id
-        )
-    if transaction.amount.currency != program.currency:
-        message = (
-            f"'transaction' must be in the program's currency {program.currency}; "
-            f"got {transaction.amount.currency}"
-        )
-        raise CurrencyMismatchError(
-            message,
-            currencies=(program.currency, transaction.amount.currency),
-            argument="transaction",
-            value=transaction.amount.currency,
-        )
     level = None
     if tier is not None:
         names = [t.name for t in program.tiers]
         if v.check_str("tier", tier) not in names:
             v.fail("tier", f"a tier of the program ({', '.join(names)})", tier)
         level = program.tier(tier)
+    first = lines[0]
+    described = "; ".join(
+        f"{_number(line.amount.amount)} category {line.category} channel {line.channel}"
+        for line in lines
+    )
     request = (
-        f"earn {transaction.id} {_number(transaction.amount.amount)} "
-        f"{transaction.amount.currency} at {_instant_text(transaction.at)} "
-        f"category {transaction.category} channel {transaction.channel} tier {tier}"
+        f"earn {first.id} {first.amount.currency} at {_instant_text(first.at)} "
+        f"lines {described} tier {tier}"
     )
     if _retry(ledger, key, request):
         return ledger
-    day = program.local_day(transaction.at)
-    points = purchase_points(
+    day = program.local_day(first.at)
+    points = order_points(
         program,
-        transaction.amount.amount,
-        category=transaction.category,
-        channel=None if transaction.channel is None else str(transaction.channel),
+        [
+            (
+                line.amount.amount,
+                line.category,
+                None if line.channel is None else str(line.channel),
+            )
+            for line in lines
+        ],
         day=day,
         tier=level,
     )
     points = _after_period_caps(ledger, program, points, day)
+    total = sum((line.amount.amount for line in lines), Decimal(0))
     return _append(
         ledger,
         _lot_entry(
@@ -403,13 +401,39 @@ def earn(
             program,
             key=key,
             kind="earn",
-            at=transaction.at,
+            at=first.at,
             points=points,
-            reference=transaction.id,
-            amount=transaction.amount,
+            reference=first.id,
+            amount=Money(total, first.amount.currency),
             request=request,
         ),
     )
+
+
+def _order_lines(ledger: Ledger, program: Program, purchase: Any) -> list[Transaction]:
+    """The order's lines: one Transaction, or several of one order (same id and member)."""
+    lines = [purchase] if isinstance(purchase, Transaction) else purchase
+    if isinstance(lines, (str, bytes)) or not isinstance(lines, (list, tuple)) or not lines:
+        v.fail_type("transaction", "a Transaction, or a list of the lines of one order", purchase)
+    for index, line in enumerate(lines):
+        if not isinstance(line, Transaction):
+            v.fail_type(f"transaction[{index}]", "a Transaction", line)
+        if line.customer_id != ledger.member_id:
+            v.fail("transaction", f"a purchase of member {ledger.member_id!r}", line.customer_id)
+        if line.id != lines[0].id:
+            v.fail("transaction", f"lines of one order ({lines[0].id!r})", line.id)
+        if line.amount.currency != program.currency:
+            message = (
+                f"'transaction' must be in the program's currency {program.currency}; "
+                f"got {line.amount.currency}"
+            )
+            raise CurrencyMismatchError(
+                message,
+                currencies=(program.currency, line.amount.currency),
+                argument="transaction",
+                value=line.amount.currency,
+            )
+    return list(lines)
 
 
 def award(ledger: Ledger, program: Program, event: Interaction, *, key: str) -> Ledger:

@@ -312,7 +312,9 @@ class Program:
     A purchase of amount A earns `round(A x rate) + bonuses` points, where the
     rate is `points_per_unit` times the category's and channel's multipliers,
     the member's tier multiplier and every active promotion's multiplier;
-    `rounding` rounds per order. Orders below `minimum_spend` earn nothing;
+    `rounding` rounds per order (or per line, with `rounding_per="line"`),
+    and each applicable promotion's bonus counts once per order. Orders
+    below `minimum_spend` earn nothing;
     `max_points_per_order`, `max_points_per_day` and
     `max_points_per_month` (a local day or calendar month in the
     program's timezone) cap what is earned. Named `actions` (review,
@@ -324,6 +326,8 @@ class Program:
         timezone: IANA timezone of its days (promotion windows, expiry, caps).
         points_per_unit: Points per unit of currency.
         rounding: "floor" (default), "half_up" or "ceil".
+        rounding_per: Round each order's points once ("order", the default)
+            or each line's before adding them up ("line").
         category_multipliers: Rate multiplier per product category.
         channel_multipliers: Rate multiplier per channel ("app", "web", ...).
         promotions: Date-window promotions.
@@ -360,6 +364,7 @@ class Program:
     timezone: str = field(default="UTC")
     points_per_unit: Decimal = field(default=Decimal(1), converter=_decimal)
     rounding: Rounding = field(default="floor")
+    rounding_per: Literal["order", "line"] = field(default="order")
     category_multipliers: Mapping[str, Decimal] = field(
         factory=dict, converter=_decimal_mapping, hash=False
     )
@@ -528,7 +533,11 @@ def _scalar_problems(program: Program) -> list[str]:
         problems.append(
             f"'minimum_spend' must be an exact number >= 0; got {program.minimum_spend!r}"
         )
-    for choice, allowed in (("rounding", _ROUNDINGS), ("consumption", _CONSUMPTIONS)):
+    for choice, allowed in (
+        ("rounding", _ROUNDINGS),
+        ("rounding_per", ("order", "line")),
+        ("consumption", _CONSUMPTIONS),
+    ):
         value = getattr(program, choice)
         if value not in allowed:
             problems.append(f"'{choice}' must be one of {', '.join(allowed)}; got {value!r}")
