@@ -30,6 +30,7 @@ _CENTS = 100
 _HOUR_US = 3_600_000_000
 _DAY_US = 86_400_000_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DENSE_HOURS = 200_000  # ~23 years of hours: a table of them all beats finding the distinct ones
 _SAFE_PRODUCT = 2.0**62  # below it (with float rounding to spare) cents x numerator fits int64
 
 
@@ -155,7 +156,9 @@ def points_for_transactions(
             value=transactions.currency,
         )
     orders = _orders(transactions, order_id)
-    days = local_days(program, transactions.at)[orders.first[orders.index]]  # the order's day
+    days = local_days(program, transactions.at)
+    if not orders.single:
+        days = days[orders.first[orders.index]]  # every line on its order's day
     cents = np.round(transactions.amount * _CENTS).astype(np.int64)
     cents[cents < 0] = 0  # returns earn nothing
     combination, rates = _rate_table(
@@ -176,8 +179,10 @@ def points_for_transactions(
     points[(spent <= 0) | (spent < minimum)] = 0
     if program.max_points_per_order is not None:
         points = np.minimum(points, program.max_points_per_order)
-    first_days = days[orders.first]
-    member = transactions.customer_index[orders.first]
+    first_days = days if orders.single else days[orders.first]
+    member = (
+        transactions.customer_index if orders.single else transactions.customer_index[orders.first]
+    )
     # The day's cap first, then the month's: as the per-event path applies them.
     for cap, period in (
         (program.max_points_per_day, first_days.astype(np.int64)),
@@ -185,6 +190,8 @@ def points_for_transactions(
     ):
         if cap is not None:
             points = _period_capped(points, member, period, cap)
+    if orders.single:
+        return points
     result = np.zeros(len(transactions), dtype=np.int64)
     result[orders.first] = points
     return result
@@ -195,9 +202,10 @@ class _Orders:
 
     def __init__(self, index: IntArray, first: IntArray) -> None:
         self.index, self.first = index, first
-        self.single = bool(first.size == index.size)  # one line per order
-        self.order = np.argsort(index, kind="stable")
-        self.starts = np.searchsorted(index[self.order], np.arange(first.size))
+        self.single = bool(first.size == index.size)  # one line per order: the rows
+        if not self.single:
+            self.order = np.argsort(index, kind="stable")
+            self.starts = np.searchsorted(index[self.order], np.arange(first.size))
 
     def total(self, values: IntArray) -> IntArray:
         """Per order, the exact int64 sum of its lines' values."""
@@ -275,21 +283,29 @@ def _order_bonuses(program: Program, applied: IntArray) -> IntArray:
 def local_days(program: Program, at: NDArray[np.datetime64]) -> NDArray[np.datetime64]:
     """Each UTC instant's day in the program's timezone, as `datetime64[D]`.
 
-    The offset is looked up at the start and end of each distinct UTC hour;
-    only rows in an hour where it changes (a DST switch, or the odd
+    The offset is looked up at the start and end of each UTC hour the rows
+    span; only rows in an hour where it changes (a DST switch, or the odd
     historical change at a quarter past) are looked up one by one.
     """
     micros = at.astype("datetime64[us]").astype(np.int64)
-    hours, which = np.unique(micros // _HOUR_US, return_inverse=True)
-    which = which.reshape(-1)
+    if micros.size == 0:
+        return micros.astype("datetime64[D]")
+    hours = micros // _HOUR_US
+    low, high = int(hours.min()), int(hours.max())
+    if high - low < _DENSE_HOURS:
+        span, which = np.arange(low, high + 1), hours - low
+    else:  # centuries apart: look up only the hours present
+        span, which = np.unique(hours, return_inverse=True)
+        which = which.reshape(-1)
     zone = program.zone
-    starts = np.array([_offset_us(zone, h * _HOUR_US) for h in hours.tolist()], dtype=np.int64)
+    starts = np.array([_offset_us(zone, h * _HOUR_US) for h in span.tolist()], dtype=np.int64)
     ends = np.array(
-        [_offset_us(zone, (h + 1) * _HOUR_US - 1) for h in hours.tolist()], dtype=np.int64
+        [_offset_us(zone, (h + 1) * _HOUR_US - 1) for h in span.tolist()], dtype=np.int64
     )
     offsets = starts[which]
     changing = (starts != ends)[which]
-    offsets[changing] = [_offset_us(zone, m) for m in micros[changing].tolist()]
+    if changing.any():
+        offsets[changing] = [_offset_us(zone, m) for m in micros[changing].tolist()]
     return ((micros + offsets) // _DAY_US).astype("datetime64[D]")
 
 
@@ -332,37 +348,66 @@ def _rate_table(
     """Per row, the index of its (category, channel, tier, promotions) case; each case's rate.
 
     Rates are worked out once per distinct case with the per-event code, so
-    both paths apply literally the same rules.
+    both paths apply literally the same rules. Only the categories and
+    channels the program names matter, so the others share one code.
     """
-    n = len(transactions)
-    category, category_names = _labels(transactions.category, n)
-    channel, channel_names = _labels(transactions.channel, n)
-    promoted = np.zeros(n, dtype=np.int64)
+    category, category_names = _labels(
+        transactions.category, _named_categories(program), len(transactions)
+    )
+    channel, channel_names = _labels(
+        transactions.channel, tuple(program.channel_multipliers), len(transactions)
+    )
+    promoted = np.zeros(len(transactions), dtype=np.int64)
     for bit, promotion in enumerate(program.promotions):
         inside = (days >= np.datetime64(promotion.start)) & (days < np.datetime64(promotion.end))
         promoted |= inside.astype(np.int64) << bit
-    # One row per distinct case; a representative day carries the promotions' dates.
-    cases = np.stack([category, channel, tiers, promoted])
-    distinct, first, combination = np.unique(cases, axis=1, return_index=True, return_inverse=True)
+    # One int64 per case: the codes side by side (each fits its few bits).
+    key = category + 1
+    for codes, size in (
+        (channel + 1, len(channel_names) + 1),
+        (tiers + 1, len(program.tiers) + 1),
+    ):
+        key = key * size + codes
+    key = (key << len(program.promotions)) | promoted
+    present = np.zeros(int(key.max(initial=0)) + 1, dtype=bool)
+    present[key] = True
+    numbering = np.cumsum(present) - 1
+    combination = numbering[key]
+    example = np.empty(int(present.sum()), dtype=np.int64)
+    example[combination] = np.arange(key.size)  # any row of a case will do
     rates = []
-    for column, row in enumerate(first.tolist()):
-        case = distinct[:, column]
+    for row in example.tolist():
         rate, applied = rate_and_promotions(
             program,
-            category=None if case[0] < 0 else str(category_names[case[0]]),
-            channel=None if case[1] < 0 else str(channel_names[case[1]]),
+            category=None if category[row] < 0 else str(category_names[category[row]]),
+            channel=None if channel[row] < 0 else str(channel_names[channel[row]]),
             day=days[row].astype(object),
-            tier=None if case[2] < 0 else program.tiers[int(case[2])],
+            tier=None if tiers[row] < 0 else program.tiers[int(tiers[row])],
         )
         rates.append((Fraction(rate), applied))
-    return combination.reshape(-1).astype(np.int64), rates
+    return combination.astype(np.int64), rates
 
 
-def _labels(values: NDArray[Any] | None, n: int) -> tuple[IntArray, NDArray[Any]]:
-    if values is None:
-        return np.full(n, -1, dtype=np.int64), np.empty(0, dtype=object)
-    names, codes = np.unique(values.astype(str), return_inverse=True)
-    return codes.reshape(-1).astype(np.int64), names
+def _named_categories(program: Program) -> tuple[str, ...]:
+    named = set(program.category_multipliers)
+    for promotion in program.promotions:
+        named |= set(promotion.categories)
+    return tuple(sorted(named))
+
+
+def _labels(
+    values: NDArray[Any] | None, named: tuple[str, ...], n: int
+) -> tuple[IntArray, NDArray[Any]]:
+    """Codes of the values the program names (their position in *named*); -1 for the rest.
+
+    One comparison per named value: far cheaper than factorising millions
+    of strings when a program names a handful.
+    """
+    codes = np.full(n, -1, dtype=np.int64)
+    if values is not None:
+        for index, name in enumerate(named):
+            codes[values == name] = index
+    return codes, np.asarray(named, dtype=object)
 
 
 def _exact_points(
