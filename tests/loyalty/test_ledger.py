@@ -1222,3 +1222,18 @@ def test_retries_and_json_replay_do_not_change_the_result(
     assert without == reloaded
     for operation in rng.sample(done, len(done)):
         assert with_retries == operation(with_retries)
+
+
+def test_points_lost_to_an_idle_spell_stay_lost_when_the_member_returns() -> None:
+    """Inactivity expiry: 100 points earned on January 1 are gone after six idle months,
+    whether or not `expire` ran; a purchase in August earns its own 10 and does not bring
+    the 100 back."""
+    program = Program.simple(currency="CNY", expiry=Expiry(kind="inactivity", months=6))
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    back = start + timedelta(days=220)
+    first = Transaction(id="o1", customer_id="m1", at=start, amount=Money("100", "CNY"))
+    again = Transaction(id="o2", customer_id="m1", at=back, amount=Money("10", "CNY"))
+    ledger = earn(earn(Ledger.empty("m1"), program, first, key="o1"), program, again, key="o2")
+
+    after = balance(ledger, as_of=back)
+    assert (10, 100) == (after.available, after.expired)

@@ -980,26 +980,42 @@ def _after_period_caps(ledger: Ledger, program: Program, points: int, day: date)
     return points
 
 
-def _idle_deadline(ledger: Ledger, moment: datetime) -> datetime | None:
-    """Under an inactivity policy: when the member's points expire if nothing else happens."""
+Lapse = tuple[datetime, datetime]
+"""Under an inactivity policy: (last activity before an idle spell, when that spell expired
+the points held then)."""
+
+
+def _idle_deadline(ledger: Ledger, moment: datetime) -> list[Lapse]:
+    """Every idle spell up to *moment* long enough to expire the points held at its start.
+
+    Points are usable through the local day N months after an activity; if
+    nothing happens by its midnight, every point held then is gone, even if
+    the member comes back later.
+    """
     idle = [e for e in ledger.entries if e.idle_months is not None and e.at <= moment]
     if not idle:
-        return None
+        return []
     policy = idle[-1]
     months, zone = int(policy.idle_months or 0), ZoneInfo(policy.idle_timezone or "UTC")
-    active = [
+    active = sorted(
         e.at
         for e in ledger.entries
-        if e.kind in ("earn", "award", "redeem") and e.points and e.at <= moment
-    ]
-    last = max(active) if active else policy.at
-    # Usable through the local day N months after the last activity, gone at its midnight.
-    day = _add_months(last.astimezone(zone).date(), months) + timedelta(days=1)
-    return datetime.combine(day, time(), tzinfo=zone)
+        if e.kind in ("earn", "award", "redeem", "transfer") and e.points and e.at <= moment
+    ) or [policy.at]
+    lapses = []
+    for start, following in zip(active, [*active[1:], None], strict=True):
+        day = _add_months(start.astimezone(zone).date(), months) + timedelta(days=1)
+        deadline = datetime.combine(day, time(), tzinfo=zone)
+        if deadline <= (moment if following is None else following):
+            lapses.append((start, deadline))
+    return lapses
 
 
-def _lot_end(lot: Lot, idle_deadline: datetime | None) -> datetime | None:
-    ends = [t for t in (lot.expires_at, idle_deadline) if t is not None]
+def _lot_end(lot: Lot, lapses: list[Lapse]) -> datetime | None:
+    """When a lot's points end: its own expiry, or the first idle spell it lived through."""
+    ends = [deadline for start, deadline in lapses if start >= lot.earned_at]
+    if lot.expires_at is not None:
+        ends.append(lot.expires_at)
     return min(ends) if ends else None
 
 
