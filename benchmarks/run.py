@@ -26,6 +26,7 @@ CASE_MODULES = (
     "cases_lifecycle",
     "cases_clv",
     "cases_funnel",
+    "cases_loyalty",
 )
 
 
