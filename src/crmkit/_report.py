@@ -21,6 +21,7 @@ from attrs import frozen
 
 from crmkit import _columns
 from crmkit import _validation as v
+from crmkit._calendar import add_months
 from crmkit.errors import ConvergenceError, CrmkitWarning, InvalidInputError
 from crmkit.funnel import (
     MarkovPipelineFit,
@@ -368,7 +369,7 @@ def _next_quarter(
 ) -> tuple[str, str]:
     """Revenue won from open deals by the end of the next quarter: P10 / P50 / P90."""
     quarter_start = date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1)
-    end = _add_months(quarter_start, 6) - timedelta(days=1)
+    end = add_months(quarter_start, 6) - timedelta(days=1)
     within = fit.win_probability_within(float((end - as_of).days))
     chance = within[[fit.stages.index(stage) for stage in stages.tolist()]]
     if not amounts.size:
@@ -379,11 +380,6 @@ def _next_quarter(
         f"P10 {forecast.revenue_p10:,.0f}, P50 {forecast.revenue_p50:,.0f}, "
         f"P90 {forecast.revenue_p90:,.0f} ({forecast.expected_deals:.1f} deals expected)",
     )
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.month - 1 + months
-    return date(day.year + index // 12, index % 12 + 1, 1)
 
 
 def loyalty(data: ReportData, as_of: date) -> Section | None:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from attrs import evolve, field, frozen
 
 from crmkit import _validation as v
+from crmkit._calendar import add_months
 from crmkit._fields import as_tuple
 from crmkit.errors import CurrencyMismatchError, InsufficientPointsError
 from crmkit.loyalty.earning import order_points
@@ -933,18 +934,12 @@ def expiry_instant(program: Program, earned_at: datetime) -> datetime | None:
     if policy.kind == "days":
         last = _rounded_day(earned_day + timedelta(days=policy.days), policy.round_to)
     elif policy.kind == "months":
-        last = _rounded_day(_add_months(earned_day, policy.months), policy.round_to)
+        last = _rounded_day(add_months(earned_day, policy.months), policy.round_to)
     elif policy.kind == "fixed_date":
         last = _fixed_day(earned_day.year + 1, policy.month, policy.day)
     else:
         return None
     return datetime.combine(last + timedelta(days=1), time(), tzinfo=program.zone)
-
-
-def _add_months(day: date, months: int) -> date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _rounded_day(day: date, round_to: str | None) -> date:
@@ -1004,7 +999,7 @@ def _idle_deadline(ledger: Ledger, moment: datetime) -> list[Lapse]:
     ) or [policy.at]
     lapses = []
     for start, following in zip(active, [*active[1:], None], strict=True):
-        day = _add_months(start.astimezone(zone).date(), months) + timedelta(days=1)
+        day = add_months(start.astimezone(zone).date(), months) + timedelta(days=1)
         deadline = datetime.combine(day, time(), tzinfo=zone)
         if deadline <= (moment if following is None else following):
             lapses.append((start, deadline))

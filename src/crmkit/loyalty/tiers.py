@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -14,6 +13,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from crmkit import _columns, _frames
 from crmkit import _validation as v
+from crmkit._calendar import add_months
 from crmkit._fields import array_field
 from crmkit._frames import Backend
 from crmkit.loyalty.earning import local_days
@@ -172,21 +172,15 @@ def _reached(program: Program, value: Decimal) -> int:
     return reached
 
 
-def _add_months(day: date, months: int) -> date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def _window_start(program: Program, first: date, day: date) -> date:
     """First day of the qualifying window that contains *day*."""
     window = program.tier_policy.window
     if window == "calendar_year":
         return date(day.year, 1, 1)
     if window == "rolling_12_months":
-        return _add_months(day + timedelta(days=1), -12)
+        return add_months(day + timedelta(days=1), -12)
     years = day.year - first.year - (1 if (day.month, day.day) < (first.month, first.day) else 0)
-    return _add_months(first, 12 * years)
+    return add_months(first, 12 * years)
 
 
 def _reviews(program: Program, first: date, today: date) -> list[date]:
@@ -205,15 +199,15 @@ def _next_review(program: Program, first: date, day: date) -> date:
     if window == "calendar_year":
         return date(day.year + 1, 1, 1)
     if window == "rolling_12_months":
-        return _add_months(date(day.year, day.month, 1), 1)
-    return _add_months(_window_start(program, first, day), 12)
+        return add_months(date(day.year, day.month, 1), 1)
+    return add_months(_window_start(program, first, day), 12)
 
 
 def _judged_window(program: Program, review: date) -> tuple[date, date]:
     """The window a review judges: the one ending the day before it."""
     if program.tier_policy.window == "calendar_year":
         return date(review.year - 1, 1, 1), date(review.year, 1, 1)
-    return _add_months(review, -12), review
+    return add_months(review, -12), review
 
 
 @frozen(kw_only=True, repr=False)
