@@ -101,44 +101,43 @@ def points_for_transactions(
 ) -> IntArray:
     """Points each purchase earns, for millions of purchases at once.
 
-        The same rules as [`earn`][crmkit.loyalty.earn]: rates and multipliers,
-        promotions by local day, rounding per order, minimum spend, the caps per
-        order and per member and local day and month (in time order); refunds and
-        zero amounts earn nothing. Exact for amounts with at most two decimals.
+    The same rules as [`earn`][crmkit.loyalty.earn]: rates and multipliers,
+    promotions by local day, rounding per order or per line, minimum spend,
+    the caps per order and per member and local day and month (in time
+    order); refunds and zero amounts earn nothing. Exact for amounts with at
+    most two decimals.
 
     Args:
-            program: The program.
-            transactions: The purchases, in the program's currency.
-            tiers: Each member's tier, as a mapping of member id to tier name, or
-                one name per row in the bundle's order (customer, then time) for
-                tiers that change over time (None: no tier multiplier).
-            order_id: Order of each row, in the bundle's order, when an order has
-                several lines (None: each row is an order). An order's points,
-                rounded per order or per line as the program says, are reported
-                on its first row and 0 on the others; its day is its first line's.
+        program: The program.
+        transactions: The purchases, in the program's currency.
+        tiers: Each member's tier, as a mapping of member id to tier name, or
+            one name per row in the bundle's order (customer, then time) for
+            tiers that change over time (None: no tier multiplier).
+        order_id: Order of each row, in the bundle's order, when an order has
+            several lines (None: each row is an order). An order's points
+            are reported on its first row and 0 on the others; its day is
+            its first line's.
 
     Returns:
-            Points per row, in the bundle's order (customer, then time).
+        Points per row, in the bundle's order (customer, then time).
 
     Raises:
-            InvalidInputError: If a tier is not one of the program's.
-            CurrencyMismatchError: If the bundle's currency is not the program's
-                (a bundle without a currency is refused too: say what it is).
-            InvalidTypeError: If *program* or *transactions* has the wrong type.
+        InvalidInputError: If a tier is not one of the program's.
+        CurrencyMismatchError: If the bundle's currency is not the program's
+            (a bundle without a currency is refused too: say what it is).
+        InvalidTypeError: If *program* or *transactions* has the wrong type.
 
     Examples:
-            >>> import math
-
-    import numpy as np
-            >>> from crmkit import Transactions
-            >>> from crmkit.loyalty import Program, points_for_transactions
-            >>> txns = Transactions.from_arrays(
-            ...     customer_id=["m1", "m1", "m2"], amount=[128.5, 9.99, 40.0],
-            ...     at=np.array(["2025-03-01", "2025-03-02", "2025-03-01"],
-            ...                 dtype="datetime64[us]"),
-            ...     currency="CNY")
-            >>> points_for_transactions(Program.simple(currency="CNY"), txns).tolist()
-            [128, 9, 40]
+        >>> import numpy as np
+        >>> from crmkit import Transactions
+        >>> from crmkit.loyalty import Program, points_for_transactions
+        >>> txns = Transactions.from_arrays(
+        ...     customer_id=["m1", "m1", "m2"], amount=[128.5, 9.99, 40.0],
+        ...     at=np.array(["2025-03-01", "2025-03-02", "2025-03-01"],
+        ...                 dtype="datetime64[us]"),
+        ...     currency="CNY")
+        >>> points_for_transactions(Program.simple(currency="CNY"), txns).tolist()
+        [128, 9, 40]
     """
     if not isinstance(program, Program):
         v.fail_type("program", "a loyalty Program", program)
