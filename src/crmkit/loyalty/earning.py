@@ -154,6 +154,8 @@ def points_for_transactions(
             argument="transactions",
             value=transactions.currency,
         )
+    if tiers is None and order_id is None and _is_plain(program):
+        return _plain_points(program, transactions)
     orders = _orders(transactions, order_id)
     days = local_days(program, transactions.at)
     if not orders.single:
@@ -165,14 +167,15 @@ def points_for_transactions(
     )
     numerator = np.array([rate.numerator for rate, _ in rates], dtype=np.int64)[combination]
     denominator = np.array([rate.denominator for rate, _ in rates], dtype=np.int64)[combination]
-    applied = np.array([mask for _, mask in rates], dtype=np.int64)[combination]
-    applied[cents == 0] = 0
     if program.rounding_per == "line" or orders.single:
         line = _exact_points(cents, numerator, denominator, program.rounding)
         points = orders.total(line)
     else:
         points = _order_rounded(orders, cents, numerator, denominator, program.rounding)
-    points += _order_bonuses(program, orders.any_bits(applied))
+    if any(promotion.bonus_points for promotion in program.promotions):
+        applied = np.array([mask for _, mask in rates], dtype=np.int64)[combination]
+        applied[cents == 0] = 0
+        points += _order_bonuses(program, orders.any_bits(applied))
     minimum = int((program.minimum_spend * _CENTS).to_integral_value(rounding=ROUND_CEILING))
     spent = orders.total(cents)
     points[(spent <= 0) | (spent < minimum)] = 0
@@ -183,17 +186,57 @@ def points_for_transactions(
         transactions.customer_index if orders.single else transactions.customer_index[orders.first]
     )
     # The day's cap first, then the month's: as the per-event path applies them.
-    for cap, period in (
-        (program.max_points_per_day, first_days.astype(np.int64)),
-        (program.max_points_per_month, first_days.astype("datetime64[M]").astype(np.int64)),
-    ):
-        if cap is not None:
-            points = _period_capped(points, member, period, cap)
+    if program.max_points_per_day is not None:
+        day = first_days.astype(np.int64)
+        points = _period_capped(points, member, day, program.max_points_per_day)
+    if program.max_points_per_month is not None:
+        month = first_days.astype("datetime64[M]").astype(np.int64)
+        points = _period_capped(points, member, month, program.max_points_per_month)
     if orders.single:
         return points
     result = np.zeros(len(transactions), dtype=np.int64)
     result[orders.first] = points
     return result
+
+
+def _is_plain(program: Program) -> bool:
+    """One rate for every row: no multipliers, promotions or caps per day or month."""
+    return not (
+        program.category_multipliers
+        or program.channel_multipliers
+        or program.promotions
+        or program.max_points_per_day is not None
+        or program.max_points_per_month is not None
+    )
+
+
+def _plain_points(program: Program, transactions: Transactions) -> IntArray:
+    """The common simple program, without the case table, local days or order grouping.
+
+    The same exact arithmetic as the general path: cents x rate / 100 rounded,
+    the rate as a fraction.
+    """
+    rate = Fraction(program.points_per_unit)
+    # In place where possible: this path is a handful of passes over the rows.
+    scaled = transactions.amount * _CENTS
+    np.rint(scaled, out=scaled)
+    np.maximum(scaled, 0.0, out=scaled)  # returns earn nothing
+    largest = float(scaled.max(initial=0.0))
+    cents = scaled.astype(np.int64)
+    if largest * rate.numerator >= _SAFE_PRODUCT:
+        numerator = np.full(cents.size, rate.numerator, dtype=np.int64)
+        denominator = np.full(cents.size, rate.denominator, dtype=np.int64)
+        points = _exact_points(cents, numerator, denominator, program.rounding)
+    else:
+        values = cents if rate.numerator == 1 else cents * rate.numerator
+        points = _rounded(values, rate.denominator * _CENTS, program.rounding)
+    minimum = int((program.minimum_spend * _CENTS).to_integral_value(rounding=ROUND_CEILING))
+    if minimum > 0:
+        points[cents < minimum] = 0
+    if program.max_points_per_order is not None:
+        np.minimum(points, program.max_points_per_order, out=points)
+    plain: IntArray = points
+    return plain
 
 
 class _Orders:
@@ -207,20 +250,19 @@ class _Orders:
             self.starts = np.searchsorted(index[self.order], np.arange(first.size))
 
     def total(self, values: IntArray) -> IntArray:
-        """Per order, the exact int64 sum of its lines' values."""
-        if self.single:
-            return (
-                values[self.first]
-                if not np.array_equal(self.first, np.arange(values.size))
-                else values.copy()
-            )
+        """Per order, the exact int64 sum of its lines' values.
+
+        When each order is one row, the values themselves (not a copy).
+        """
+        if self.single:  # the orders are the rows, in order
+            return values
         totals: IntArray = np.add.reduceat(values[self.order], self.starts)
         return totals
 
     def any_bits(self, masks: IntArray) -> IntArray:
         """Per order, the bitwise OR of its lines' masks."""
         if self.single:
-            return masks.copy()
+            return masks
         merged: IntArray = np.bitwise_or.reduceat(masks[self.order], self.starts)
         return merged
 
@@ -289,14 +331,21 @@ def local_days(program: Program, at: NDArray[np.datetime64]) -> NDArray[np.datet
     micros = at.astype("datetime64[us]").astype(np.int64)
     if micros.size == 0:
         return micros.astype("datetime64[D]")
+    low, high = int(micros.min()) // _HOUR_US, int(micros.max()) // _HOUR_US
+    zone = program.zone
+    if high - low < _DENSE_HOURS:
+        offsets_spanned = {_offset_us(zone, h * _HOUR_US) for h in range(low, high + 2)}
+        if len(offsets_spanned) == 1:  # one offset all along (no DST): no per-row lookup
+            shifted: NDArray[np.datetime64] = ((micros + offsets_spanned.pop()) // _DAY_US).astype(
+                "datetime64[D]"
+            )
+            return shifted
     hours = micros // _HOUR_US
-    low, high = int(hours.min()), int(hours.max())
     if high - low < _DENSE_HOURS:
         span, which = np.arange(low, high + 1), hours - low
     else:  # centuries apart: look up only the hours present
         span, which = np.unique(hours, return_inverse=True)
         which = which.reshape(-1)
-    zone = program.zone
     starts = np.array([_offset_us(zone, h * _HOUR_US) for h in span.tolist()], dtype=np.int64)
     ends = np.array(
         [_offset_us(zone, (h + 1) * _HOUR_US - 1) for h in span.tolist()], dtype=np.int64
