@@ -12,7 +12,15 @@ import numpy as np
 
 from crmkit import _validation as v
 from crmkit.errors import CrmkitError, InvalidInputError
-from crmkit.loyalty.ledger import Ledger, adjust, earn, expire, redeem, reverse
+from crmkit.loyalty.ledger import (
+    Ledger,
+    adjust,
+    earn,
+    expire,
+    ledgers_by_member,
+    redeem,
+    reverse,
+)
 from crmkit.loyalty.program import Program
 from crmkit.models import Money, Transaction
 from crmkit.rules import _columns_of
@@ -66,19 +74,13 @@ def replay_events(
     """
     if not isinstance(program, Program):
         v.fail_type("program", "a loyalty Program", program)
-    if ledgers is not None and not isinstance(ledgers, Mapping):
-        v.fail_type("ledgers", "a mapping of member id to Ledger", ledgers)
     if (
         not isinstance(events, Mapping)
         and not hasattr(events, "__dataframe__")
         and not (hasattr(events, "columns") or hasattr(events, "schema"))
     ):
         v.fail_type("events", "a mapping of column name to array, or a frame", events)
-    for member, ledger in (ledgers or {}).items():
-        if not isinstance(ledger, Ledger):
-            v.fail_type(f"ledgers[{member!r}]", "a Ledger", ledger)
-        if ledger.member_id != member:
-            v.fail(f"ledgers[{member!r}]", f"the ledger of {member!r}", ledger.member_id)
+    given = {} if ledgers is None else ledgers_by_member(ledgers)
     # Redemption and full-refund rows have no amount: missing values are expected.
     columns = _columns_of(events, argument="events", allow_missing=True)
     missing = [name for name in _REQUIRED if name not in columns]
@@ -86,7 +88,7 @@ def replay_events(
         v.fail("events", f"columns {', '.join(_REQUIRED)}", v.described(f"none for {missing}"))
     table = {name: np.asarray(values) for name, values in columns.items()}
     n = v.same_length(**table)
-    result = {} if ledgers is None else dict(ledgers)
+    result = given
     for row in range(n):
         member = str(table["member_id"][row])
         ledger = result.get(member) or Ledger.empty(member)

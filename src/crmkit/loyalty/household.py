@@ -10,7 +10,7 @@ from attrs import frozen
 
 from crmkit import _validation as v
 from crmkit.errors import InsufficientPointsError
-from crmkit.loyalty.ledger import Ledger, balance, redeem
+from crmkit.loyalty.ledger import Ledger, balance, ledgers_by_member, redeem
 
 __all__ = ["PoolRule", "PooledBalance", "pooled_balance", "redeem_pooled"]
 
@@ -42,16 +42,10 @@ class PooledBalance:
 
 
 def _ledgers(ledgers: object) -> dict[str, Ledger]:
-    if not isinstance(ledgers, Mapping):
-        v.fail_type("ledgers", "a mapping of member id to Ledger", ledgers)
-    for member, ledger in ledgers.items():
-        if not isinstance(ledger, Ledger):
-            v.fail_type(f"ledgers[{member!r}]", "a Ledger", ledger)
-        if ledger.member_id != member:
-            v.fail(f"ledgers[{member!r}]", f"the ledger of {member!r}", ledger.member_id)
-    if not ledgers:
+    members = ledgers_by_member(ledgers)
+    if not members:
         v.fail("ledgers", "at least one member's ledger", v.described("none"))
-    return dict(ledgers)
+    return members
 
 
 def pooled_balance(ledgers: Mapping[str, Ledger], *, as_of: datetime) -> PooledBalance:

@@ -10,7 +10,7 @@ same request with the same key returns the ledger unchanged.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
@@ -575,8 +575,7 @@ def redeem(
         >>> balance(redeem(led, 30, at=at, key="r1"), as_of=at).available
         20
     """
-    if not isinstance(ledger, Ledger):
-        v.fail_type("ledger", "a Ledger", ledger)
+    _check_ledger(ledger)
     amount = v.check_int("points", points, low=1)
     moment, key = _moment("at", at), _key(key)
     if program is not None and not isinstance(program, Program):
@@ -645,8 +644,7 @@ def reverse(
         >>> balance(led, as_of=at).available
         60
     """
-    if not isinstance(ledger, Ledger):
-        v.fail_type("ledger", "a Ledger", ledger)
+    _check_ledger(ledger)
     original = ledger.entry(v.check_str("original_key", original_key))
     key = _key(key)
     if amount is not None and not isinstance(amount, Money):
@@ -761,26 +759,15 @@ def expire(ledger: Ledger, *, as_of: datetime) -> Ledger:
         >>> expired.entries[-1].points, balance(expired, as_of=later).expired
         (-50, 50)
     """
-    if not isinstance(ledger, Ledger):
-        v.fail_type("ledger", "a Ledger", ledger)
+    _check_ledger(ledger)
     moment = _moment("as_of", as_of)
     gone = _expired_lots(ledger, moment)
     if not gone:
         return ledger
-    allocations = tuple(Allocation(lot.id, -lot.remaining) for lot in gone)
-    points = sum(a.points for a in allocations)
     key = f"expire {moment.isoformat()}"
     while ledger.entry(key) is not None:  # points restored after an earlier expiry run
         key += "+"
-    entry = Entry(
-        key=key,
-        kind="expire",
-        at=moment,
-        points=points,
-        allocations=allocations,
-        request=f"expire at {moment.isoformat()}",
-    )
-    return _append(ledger, entry)
+    return _append(ledger, _expiry(gone, key, moment, f"expire at {moment.isoformat()}"))
 
 
 def balance(ledger: Ledger, *, as_of: datetime, expiring_within_days: int = 30) -> Balance:
@@ -798,8 +785,7 @@ def balance(ledger: Ledger, *, as_of: datetime, expiring_within_days: int = 30) 
         >>> b.available, b.pending, b.earned
         (0, 50, 50)
     """
-    if not isinstance(ledger, Ledger):
-        v.fail_type("ledger", "a Ledger", ledger)
+    _check_ledger(ledger)
     moment = _moment("as_of", as_of)
     days = v.check_int("expiring_within_days", expiring_within_days, low=0)
     horizon = moment + timedelta(days=days)
@@ -842,8 +828,7 @@ def statement(ledger: Ledger) -> tuple[tuple[str, str, str, int, int], ...]:
         >>> [row[1:] for row in statement(led)]
         [('adjust', 'a1', 50, 50), ('redeem', 'r1', -20, 30)]
     """
-    if not isinstance(ledger, Ledger):
-        v.fail_type("ledger", "a Ledger", ledger)
+    _check_ledger(ledger)
     rows = []
     running = 0
     for entry in ledger.entries:
@@ -886,9 +871,25 @@ def _check_entries(entries: tuple[Any, ...]) -> None:
             remaining[allocation.lot] = (left, points)
 
 
-def _check(ledger: Any, program: Any) -> None:
+def ledgers_by_member(ledgers: object) -> dict[str, Ledger]:
+    """A mapping of member id to that member's Ledger, checked (shared by the areas' helpers)."""
+    if not isinstance(ledgers, Mapping):
+        v.fail_type("ledgers", "a mapping of member id to Ledger", ledgers)
+    for member, ledger in ledgers.items():
+        if not isinstance(ledger, Ledger):
+            v.fail_type(f"ledgers[{member!r}]", "a Ledger", ledger)
+        if ledger.member_id != member:
+            v.fail(f"ledgers[{member!r}]", f"the ledger of {member!r}", ledger.member_id)
+    return dict(ledgers)
+
+
+def _check_ledger(ledger: Any) -> None:
     if not isinstance(ledger, Ledger):
         v.fail_type("ledger", "a Ledger", ledger)
+
+
+def _check(ledger: Any, program: Any) -> None:
+    _check_ledger(ledger)
     if not isinstance(program, Program):
         v.fail_type("program", "a loyalty Program", program)
 
@@ -1193,16 +1194,21 @@ def _expire_restored(ledger: Ledger, redemption: Entry, key: str, moment: dateti
     gone = [lot for lot in _expired_lots(ledger, moment) if lot.id in restored]
     if not gone:
         return ledger
+    request = f"expire what {key} returned to expired lots"
+    return _append(ledger, _expiry(gone, f"{key}:expires", moment, request))
+
+
+def _expiry(gone: list[Lot], key: str, moment: datetime, request: str) -> Entry:
+    """An expire entry taking what is left of each lot in *gone*."""
     allocations = tuple(Allocation(lot.id, -lot.remaining) for lot in gone)
-    entry = Entry(
-        key=f"{key}:expires",
+    return Entry(
+        key=key,
         kind="expire",
         at=moment,
         points=sum(a.points for a in allocations),
         allocations=allocations,
-        request=f"expire what {key} returned to expired lots",
+        request=request,
     )
-    return _append(ledger, entry)
 
 
 def _totals(ledger: Ledger, moment: datetime) -> dict[str, int]:
