@@ -19,6 +19,14 @@
   they do not must differ somewhere (else the program would not be exercised).
   The reference rides along with the baseline's result (built in setup, so it
   costs the baseline nothing).
+- `points_10m_rules`: the same run against the floor of those rules: `PROGRAM`
+  written straight in numpy on the same columns (a rate per row from string
+  comparisons with the two named categories, the promotion by the local day
+  as UTC + 8 h, multiply, floor, cap; float64, exact here as the multipliers
+  are powers of two). Reading the 10M category strings alone costs about twice
+  the bare floor per named category, so this, not the multiply-and-floor, is
+  what a program with category rules can be measured against. Every row must be
+  identical to the exact reference and to this baseline.
 - `points_10m_plain`: the same purchases under `PLAIN` (1 point per CNY, no
   multipliers, promotions or caps: the rules coincide with the floor on every
   row), against the same floor; the check requires crmkit, the float floor and
@@ -232,6 +240,23 @@ def baseline_floor(inputs: PointsInputs) -> Floor:
     return Floor(np.floor(inputs.amount * RATE), inputs.reference)
 
 
+def baseline_rules(inputs: PointsInputs) -> Floor:
+    """`PROGRAM` written straight in numpy, on the same columns: the floor of these rules.
+
+    A rate per row from string comparisons with the named categories, the
+    promotion by the local day (UTC + 8 h), multiply, floor, cap. In float64,
+    which is exact here: the multipliers are powers of two.
+    """
+    txns = inputs.txns
+    rate = np.full(len(txns), RATE)
+    for name, multiplier in MULTIPLIERS.items():
+        rate = np.where(txns.category == name, rate * float(multiplier), rate)
+    day = (txns.at + np.timedelta64(_SHANGHAI_US, "us")).astype("datetime64[D]")
+    promoted = (day >= np.datetime64(PROMOTION_START)) & (day < np.datetime64(PROMOTION_END))
+    rate = np.where(promoted, rate * float(PROMOTION_MULTIPLIER), rate)
+    return Floor(np.minimum(np.floor(inputs.amount * rate), ORDER_CAP), inputs.reference)
+
+
 def _first_difference(name: str, ours: NDArray[Any], other: NDArray[Any]) -> None:
     differ = ours != other
     if differ.any():
@@ -271,6 +296,14 @@ def check_points_plain(ours: NDArray[np.int64], baseline: Floor) -> None:
         raise MismatchError(msg)
     _first_difference("points vs the float floor", ours, baseline.points)
     _first_difference("points vs cents // 100", ours, baseline.reference.cents // 100)
+
+
+def check_points_rules(ours: NDArray[np.int64], baseline: Floor) -> None:
+    if ours.shape != baseline.points.shape or ours.dtype.kind != "i":
+        msg = f"crmkit returned {ours.dtype} {ours.shape}, expected int {baseline.points.shape}"
+        raise MismatchError(msg)
+    _first_difference("points vs the exact reference", ours, baseline.reference.expected)
+    _first_difference("points vs the rules in numpy", ours, baseline.points)
 
 
 # --- the ledger replay ----------------------------------------------------------------------
@@ -473,6 +506,16 @@ CASES = (
         check=check_points,
         note="the physical floor: np.floor(amount * 1.0) on the float64 column; crmkit applies "
         "2 category multipliers, a promotion (Asia/Shanghai days) and a per-order cap",
+    ),
+    Case(
+        name="points_10m_rules",
+        size=ROWS,
+        setup=setup_points,
+        ours=ours_points,
+        baseline=baseline_rules,
+        check=check_points_rules,
+        note="as points_10m against the same rules written in numpy (category string "
+        "comparisons, the local day, multiply, floor, cap): identical on every row",
     ),
     Case(
         name="points_10m_plain",

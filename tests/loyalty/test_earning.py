@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 import attrs
 import numpy as np
@@ -26,6 +27,7 @@ from crmkit.loyalty import (
     Program,
     Promotion,
     earn,
+    earning,
     points_for_transactions,
 )
 from crmkit.models import Money, Transaction
@@ -723,3 +725,57 @@ def test_bulk_orders_equal_per_event_orders(
     )
 
     assert expected == points_for_transactions(program, bundle, order_id=rows["order"]).tolist()
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        pytest.param({"_EVERY_CASE": 0}, id="cases-counted"),
+        pytest.param({"_EVERY_CASE": 0, "_COUNTED_CASES": 0}, id="cases-sorted"),
+        pytest.param({"_FEW_EDGES": 0}, id="edges-searched"),
+    ],
+)
+def test_bulk_equals_per_event_on_every_path(limits: dict[str, int]) -> None:
+    """The bulk path's other ways for large programs (cases found by counting or sorting
+    rather than all worked out, promotion edges by binary search rather than a pass each)
+    give the same points: forced on small data by lowering their thresholds."""
+    with mock.patch.multiple(earning, **limits):
+        test_bulk_equals_per_event()
+        test_bulk_orders_equal_per_event_orders()
+
+
+# A rate whose cents x rate overflows int64 arithmetic: Python integers take over.
+MANY_DIGITS = Program.simple(
+    currency="CNY",
+    points_per_unit="1.000000000000000000001",
+    category_multipliers={"tea": "3"},
+    rounding="ceil",
+)
+
+
+@pytest.mark.parametrize("per", ["order", "line"])
+def test_bulk_rate_with_many_digits_is_exact(per: str) -> None:
+    """Rates with more digits than int64 can multiply out are still exact (rounding
+    1.000...001 x amount up gives amount + 1 for whole amounts), by line and by order."""
+    program = attrs.evolve(MANY_DIGITS, rounding_per=per)
+    bundle = Transactions.from_arrays(
+        customer_id=["m1", "m1", "m2"],
+        at=np.array(["2025-03-01", "2025-03-01", "2025-03-02"], dtype="datetime64[us]"),
+        amount=[10.0, 2.5, 7.0],
+        category=["tea", "cake", "cake"],
+        currency="CNY",
+    )
+    lines = [
+        [purchase("10.00", order="o1", category="tea"), purchase("2.50", order="o1")],
+        [purchase("7.00", order="o2", member="m2")],
+    ]
+    expected = [
+        earn(Ledger.empty(order[0].customer_id), program, order, key="k").entries[-1].points
+        for order in lines
+    ]
+
+    points = points_for_transactions(program, bundle, order_id=["o1", "o1", "o2"])
+
+    assert points.tolist() == [expected[0], 0, expected[1]]
+    # o1: 10 x 3.000...003 + 2.50 x 1.000...001 rounds up to 33 at once, or 31 + 3 by line.
+    assert expected == ([33, 8] if per == "order" else [34, 8])
