@@ -125,6 +125,28 @@ class TestLiability:
 
         assert (178, Decimal("1.78")) == (result.outstanding_points, result.value)
 
+    def test_ledgers_valued_at_a_moment(self) -> None:
+        """The same ledgers given as they are, in a list or by member (as replay_events gives
+        them), valued at as_of: 178 points the day after; on the day of the purchase the
+        pending points count too, so 178 again; a week before anything, 0."""
+        program = Program.simple(currency="CNY", pending_days=7)
+        purchase = Transaction(id="o1", customer_id="m1", at=AT, amount=Money("128.50", "CNY"))
+        one = earn(Ledger.empty("m1"), program, purchase, key="o1")
+        two = adjust(Ledger.empty("m2"), program, 50, at=AT, key="a1")
+        day_after = datetime(2025, 3, 2, tzinfo=UTC)
+
+        by_list = liability([one, two], cost_per_point="0.01", as_of=day_after)
+        by_member = liability({"m1": one, "m2": two}, cost_per_point="0.01", as_of=day_after)
+        mixed = liability([one, balance(two, as_of=AT)], cost_per_point="0.01", as_of=AT)
+        before = liability(
+            [one, two], cost_per_point="0.01", as_of=datetime(2025, 2, 1, tzinfo=UTC)
+        )
+
+        assert by_list == by_member
+        assert (178, Decimal("1.78")) == (by_list.outstanding_points, by_list.value)
+        assert 178 == mixed.outstanding_points
+        assert 0 == before.outstanding_points
+
     def test_other_containers_of_balances_and_counts(self) -> None:
         """A generator of balances, a pandas Series of counts and an empty list all work."""
 
@@ -210,12 +232,12 @@ class TestLiability:
             (
                 {"balances": "1200"},
                 InvalidTypeError,
-                "'balances' must be Balance values or point counts; got str '1200'",
+                "'balances' must be Ledger or Balance values, or point counts; got str '1200'",
             ),
             (
                 {"balances": 1200},
                 InvalidTypeError,
-                "'balances' must be Balance values or point counts; got int 1200",
+                "'balances' must be Ledger or Balance values, or point counts; got int 1200",
             ),
             (
                 {"balances": [held(10), 3]},
@@ -223,15 +245,33 @@ class TestLiability:
                 "'balances' must be an array of numbers",
             ),
             ({"balances": [[1, 2]]}, InvalidInputError, "'balances' must be one-dimensional"),
+            (
+                {"balances": [Ledger.empty("m1")]},
+                InvalidInputError,
+                "'as_of' must be the moment to value the ledgers at; got None",
+            ),
+            (
+                {"balances": [Ledger.empty("m1")], "as_of": datetime(2025, 3, 1)},
+                InvalidInputError,
+                "'as_of' must be",
+            ),
         ],
     )
     def test_bad_inputs_refused(
         self, kwargs: dict[str, Any], error: type[Exception], match: str
     ) -> None:
         """A negative, float or unreadable cost, a breakage rate outside [0, 1] or not a
-        number, and point counts that are negative, fractional, NaN, text, a scalar, mixed
-        with balances or nested are refused naming the argument and the value."""
+        number, point counts that are negative, fractional, NaN, text, a scalar, mixed
+        with balances or nested, ledgers without a timezone-aware as_of, and a mapping whose
+        ledger is another member's are refused naming the argument and the value."""
         refused(liability, {"balances": [100], "cost_per_point": "0.01", **kwargs}, error, match)
+
+    def test_ledger_of_another_member_refused(self) -> None:
+        """In a mapping by member, a ledger under another member's id is refused, naming it."""
+        with pytest.raises(
+            InvalidInputError, match=r"'balances\['m2'\]' must be the ledger of 'm2'"
+        ):
+            liability({"m2": Ledger.empty("m1")}, cost_per_point=1, as_of=AT)
 
 
 class TestEstimateBreakage:

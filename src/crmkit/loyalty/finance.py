@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +16,7 @@ from scipy import optimize
 
 from crmkit import _validation as v
 from crmkit.errors import ConvergenceError
-from crmkit.loyalty.ledger import Balance
+from crmkit.loyalty.ledger import Balance, Ledger, balance, ledgers_by_member
 
 __all__ = ["Breakage", "Liability", "estimate_breakage", "liability"]
 
@@ -45,35 +46,50 @@ class Liability:
 
 
 def liability(
-    balances: Iterable[Balance] | ArrayLike,
+    balances: Iterable[Balance | Ledger] | Mapping[str, Ledger] | ArrayLike,
     *,
     cost_per_point: Decimal | str | int,
     breakage_rate: float = 0.0,
+    as_of: datetime | None = None,
 ) -> Liability:
     """The points liability: outstanding points x (1 - breakage) x cost per point.
 
     Args:
-        balances: `Balance` values (their available and pending points count),
-            or each member's outstanding points as numbers.
+        balances: The members' points: `Ledger` values (or a mapping of member
+            id to `Ledger`, as `replay_events` gives), valued at *as_of*;
+            `Balance` values; or each member's outstanding points as numbers.
+            Available and pending points count; an overdraft counts as 0.
         cost_per_point: Cost of redeeming one point, exactly (str, int or Decimal).
         breakage_rate: Share of points expected never to be redeemed, in [0, 1]
             (see `estimate_breakage`).
+        as_of: When to value ledgers (timezone-aware); needed with ledgers,
+            unused otherwise.
 
     Raises:
         InvalidInputError: If the cost is negative, the breakage rate is
-            outside [0, 1], or a point count is negative or not whole.
+            outside [0, 1], a point count is negative or not whole, or
+            ledgers come without *as_of*.
 
     Examples:
         >>> from crmkit.loyalty import liability
         >>> result = liability([1200, 800], cost_per_point="0.01", breakage_rate=0.2)
         >>> result.expected_redemptions, result.value
         (Decimal('1600.0'), Decimal('16.000'))
+
+        From ledgers, at a moment:
+
+        >>> from datetime import datetime, timezone
+        >>> from crmkit.loyalty import Ledger, Program, adjust
+        >>> at = datetime(2025, 3, 1, tzinfo=timezone.utc)
+        >>> led = adjust(Ledger.empty("m1"), Program.simple(currency="CNY"), 500, at=at, key="a")
+        >>> liability({"m1": led}, cost_per_point="0.01", as_of=at).value
+        Decimal('5.000')
     """
     cost = v.decimal_amount("cost_per_point", cost_per_point)
     if cost < 0:
         v.fail("cost_per_point", "an amount >= 0", cost)
     rate = v.check_float("breakage_rate", breakage_rate, low=0.0, high=1.0)
-    points = _outstanding(balances)
+    points = _outstanding(balances, as_of)
     expected = Decimal(points) * (Decimal(1) - Decimal(str(rate)))
     return Liability(
         outstanding_points=points,
@@ -84,10 +100,16 @@ def liability(
     )
 
 
-def _outstanding(balances: Any) -> int:
+def _outstanding(balances: Any, as_of: datetime | None) -> int:
+    if isinstance(balances, Mapping):
+        balances = list(ledgers_by_member(balances, "balances").values())
     if isinstance(balances, (str, bytes)) or not isinstance(balances, (Iterable, np.ndarray)):
-        v.fail_type("balances", "Balance values or point counts", balances)
+        v.fail_type("balances", "Ledger or Balance values, or point counts", balances)
     items = list(balances) if not isinstance(balances, np.ndarray) else balances.tolist()
+    if any(isinstance(item, Ledger) for item in items):
+        if as_of is None:
+            v.fail("as_of", "the moment to value the ledgers at", None)
+        items = [balance(i, as_of=as_of) if isinstance(i, Ledger) else i for i in items]
     if items and all(isinstance(item, Balance) for item in items):
         return sum(max(item.available, 0) + item.pending for item in items)
     counts = v.integer_array("balances", np.asarray(items), low=0, allow_empty=True)

@@ -871,15 +871,15 @@ def _check_entries(entries: tuple[Any, ...]) -> None:
             remaining[allocation.lot] = (left, points)
 
 
-def ledgers_by_member(ledgers: object) -> dict[str, Ledger]:
+def ledgers_by_member(ledgers: object, argument: str = "ledgers") -> dict[str, Ledger]:
     """A mapping of member id to that member's Ledger, checked (shared by the areas' helpers)."""
     if not isinstance(ledgers, Mapping):
-        v.fail_type("ledgers", "a mapping of member id to Ledger", ledgers)
+        v.fail_type(argument, "a mapping of member id to Ledger", ledgers)
     for member, ledger in ledgers.items():
         if not isinstance(ledger, Ledger):
-            v.fail_type(f"ledgers[{member!r}]", "a Ledger", ledger)
+            v.fail_type(f"{argument}[{member!r}]", "a Ledger", ledger)
         if ledger.member_id != member:
-            v.fail(f"ledgers[{member!r}]", f"the ledger of {member!r}", ledger.member_id)
+            v.fail(f"{argument}[{member!r}]", f"the ledger of {member!r}", ledger.member_id)
     return dict(ledgers)
 
 
