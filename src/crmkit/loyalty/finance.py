@@ -89,7 +89,8 @@ def liability(
     if cost < 0:
         v.fail("cost_per_point", "an amount >= 0", cost)
     rate = v.check_float("breakage_rate", breakage_rate, low=0.0, high=1.0)
-    points = _outstanding(balances, as_of)
+    moment = None if as_of is None else v.aware_datetime("as_of", as_of)
+    points = _outstanding(balances, moment)
     expected = Decimal(points) * (Decimal(1) - Decimal(str(rate)))
     return Liability(
         outstanding_points=points,
