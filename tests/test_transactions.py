@@ -228,6 +228,82 @@ class TestFromArrays:
             np.testing.assert_array_equal(values, columns[name])
 
 
+@st.composite
+def integer_id_logs(draw: st.DrawFn) -> dict[str, np.ndarray]:
+    """Integer ids of any int64 span and times with ties, microsecond neighbours and
+    the widest span there is, so every sort path runs: packed keys, coarse time
+    buckets re-sorted, and np.unique for ids too far apart to pack."""
+    n = draw(st.integers(1, 40))
+    pool = draw(st.lists(st.integers(-(2**63), 2**63 - 1), min_size=1, max_size=6))
+    ids = draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n))
+    # The earliest and latest datetime64[us] (NaT aside), and a day in between.
+    bases = np.array([-(2**63) + 1, 1_717_200_000_000_000, 2**63 - 100]).view("datetime64[us]")
+    base = draw(st.lists(st.integers(0, 2), min_size=n, max_size=n))
+    micros = draw(st.lists(st.integers(0, 40), min_size=n, max_size=n))
+    return {
+        "customer_id": np.array(ids, dtype=np.int64),
+        "at": bases[base] + np.array(micros, dtype="timedelta64[us]"),
+        "amount": np.arange(n, dtype=np.float64),  # the input row, to check stability
+    }
+
+
+class TestSortAgainstReference:
+    """The sort and the id codes equal np.unique's codes and a stable np.lexsort."""
+
+    @staticmethod
+    def assert_matches_reference(columns: dict[str, np.ndarray]) -> None:
+        labels, codes = np.unique(columns["customer_id"], return_inverse=True)
+        order = np.lexsort((columns["at"], codes))  # stable: ties keep input order
+        txns = Transactions.from_arrays(**columns)
+
+        np.testing.assert_array_equal(labels, txns.customer_ids)
+        assert labels.dtype == txns.customer_ids.dtype
+        np.testing.assert_array_equal(codes[order], txns.customer_index)
+        np.testing.assert_array_equal(columns["at"][order], txns.at)
+        np.testing.assert_array_equal(columns["amount"][order], txns.amount)
+
+    @given(integer_id_logs())
+    def test_integer_ids_any_span(self, columns: dict[str, np.ndarray]) -> None:
+        self.assert_matches_reference(columns)
+
+    @given(integer_id_logs(), st.integers(0, 1000))
+    def test_sorted_and_time_ordered_logs(self, columns: dict[str, np.ndarray], seed: int) -> None:
+        """Logs that arrive sorted by customer and time, or by time alone."""
+        columns = shuffled(columns, seed)
+        by_time = np.argsort(columns["at"], kind="stable")
+        by_customer = by_time[np.argsort(columns["customer_id"][by_time], kind="stable")]
+        for order in (by_time, by_customer):
+            self.assert_matches_reference({k: a[order] for k, a in columns.items()})
+
+    @pytest.mark.parametrize(
+        "ids",
+        [
+            np.array([2**64 - 1, 5, 2**63, 5], dtype=np.uint64),
+            np.array([7, -3, 7, 0], dtype=">i8"),  # big-endian
+            np.array([7, -3, 7, 0], dtype=np.int16),
+            np.array([True, False, True, True]),
+        ],
+    )
+    def test_other_integer_dtypes(self, ids: np.ndarray) -> None:
+        self.assert_matches_reference(
+            {"customer_id": ids, "at": days(*["2025-01-01"] * 4), "amount": np.arange(4.0)}
+        )
+
+    def test_a_large_shuffled_log(self) -> None:
+        """Sparse ids and random times over two years, as the benchmark draws them."""
+        rng = np.random.default_rng(7)
+        ids = rng.permutation(5_000).astype(np.int64) * 7919 + 100_000
+        at = np.datetime64("2023-01-01", "us") + rng.integers(0, 2 * 365 * 86_400 * 10**6, 50_000)
+        at[::7] = at[0]  # ties, across and within customers
+        self.assert_matches_reference(
+            {
+                "customer_id": ids[rng.integers(0, 5_000, 50_000)],
+                "at": at,
+                "amount": np.arange(50_000.0),
+            }
+        )
+
+
 class TestImmutability:
     def test_arrays_are_read_only(self) -> None:
         """Writing into any array of the bundle fails."""

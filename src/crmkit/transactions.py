@@ -91,7 +91,7 @@ class Transactions:
                 v.described(f"{self.customer_index.dtype} and {self.at.dtype}"),
                 hint="build Transactions with from_arrays, from_records or from_frame",
             )
-        if n and not _is_sorted(self.customer_index, self.at):
+        if n and not _columns.in_key_time_order(self.customer_index, self.at):
             v.fail(
                 "customer_index",
                 "sorted by customer, then time",
@@ -294,7 +294,7 @@ class Transactions:
         )
         order = _columns.key_time_order(codes, times) if n else np.arange(0)
         return cls(
-            customer_index=codes[order],
+            customer_index=_columns.codes_in_order(codes, labels.size),
             customer_ids=labels,
             at=times[order],
             amount=amounts[order],
@@ -388,12 +388,6 @@ class Transactions:
     def _optional_columns(self) -> dict[str, NDArray[Any]]:
         pairs = {"quantity": self.quantity, "category": self.category, "channel": self.channel}
         return {name: array for name, array in pairs.items() if array is not None}
-
-
-def _is_sorted(codes: NDArray[np.int64], times: NDArray[np.datetime64]) -> bool:
-    step = np.diff(codes)
-    same = step == 0
-    return bool((step >= 0).all() and (np.diff(times)[same] >= np.timedelta64(0)).all())
 
 
 def _labels(argument: str, values: ArrayLike) -> NDArray[np.str_]:
