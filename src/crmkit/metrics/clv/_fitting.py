@@ -79,6 +79,8 @@ def compress(
         _, sample_weights = _merge([column[sample] for column in columns], weights[sample])
         if sample_weights.size > _WORTH_MERGING * weights[sample].size:
             keep = weights > 0
+            if keep.all():  # no row to drop: no copies of a million rows
+                return list(columns), weights
             return [column[keep] for column in columns], weights[keep]
     return _merge(columns, weights)
 
