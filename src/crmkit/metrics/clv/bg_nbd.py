@@ -438,11 +438,19 @@ class _Data:
 
     Terms that depend on the frequency only are computed for each distinct
     frequency and gathered; their gradient sums go through `np.bincount`.
+    BG/NBD's customers without a repeat purchase have one path only: they
+    come first, and the second path's terms are computed on the rows after
+    them.
     """
 
     def __init__(
         self, x: FloatArray, t_x: FloatArray, T: FloatArray, w: FloatArray, shift: int
     ) -> None:
+        one_path = x == 0 if shift == 0 else np.zeros(x.size, dtype=bool)
+        self.one_path = int(one_path.sum())
+        if 0 < self.one_path < x.size:
+            order = np.concatenate([np.flatnonzero(one_path), np.flatnonzero(~one_path)])
+            x, t_x, T, w = x[order], t_x[order], T[order], w[order]
         self.x_values, self.x_index = _distinct_counts(x)
         self.x, self.t_x, self.T, self.w, self.shift = x, t_x, T, w, shift
         self.weight_by_x = np.bincount(self.x_index, weights=w)
@@ -461,8 +469,10 @@ class _Data:
         log_at = np.log(alpha + self.T)
         log_atx = np.log(alpha + self.t_x)
         l1 = first_x[self.x_index] - rx * log_at
-        l2 = second_x[self.x_index] - rx * log_atx
-        total = np.logaddexp(l1, l2)
+        two = slice(self.one_path, None)
+        l2 = second_x[self.x_index[two]] - rx[two] * log_atx[two]
+        total = l1.copy()
+        total[two] = np.logaddexp(l1[two], l2)
         value = float(np.dot(self.w, total)) + r * np.log(alpha) * float(self.w.sum())
         return {
             "params": (r, alpha, a, b),
@@ -480,7 +490,10 @@ class _Data:
         t = self._terms(theta)
         r, alpha, a, b = t["params"]
         xs, k = self.x_values, self.shift
-        t["first_share"] = np.exp(t["l1"] - t["total"])  # weight of the "alive at T" path
+        # The weight of the "alive at T" path: all of it for one-path customers.
+        t["first_share"] = first_share = np.ones(self.x.size)
+        two = slice(self.one_path, None)
+        first_share[two] = np.exp(t["l1"][two] - t["total"][two])
         t["weighted_first"] = self.w * t["first_share"]
         t["weighted_second"] = self.w - t["weighted_first"]
         t["first_by_x"] = np.bincount(self.x_index, weights=t["weighted_first"], minlength=xs.size)
