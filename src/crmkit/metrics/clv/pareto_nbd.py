@@ -218,37 +218,34 @@ def fit_pareto_nbd(
     def log_likelihood(theta: FloatArray) -> float:
         return float(many(theta[None, :])[0])
 
-    mean_t = float(np.average(t, weights=w))
-    mean_x = max(float(np.average(x, weights=w)), 0.5)
-    start: tuple[float, ...] = (1.0, mean_t / mean_x, 1.0, mean_t)
-    for nodes in _NODES_TRIED:
-        # Newton's method on the quadrature likelihood, checked against the exact one.
-        estimate = _fitting.maximise(
+    def maximise(
+        start: tuple[float, ...], newton: _fitting.ValueGradientHessian | None = None
+    ) -> _fitting.Estimate:
+        return _fitting.maximise(
             "Pareto/NBD",
             log_likelihood,
             start,
             names=_PARAMETERS,
             n_customers=float(w.sum()),
-            value_gradient_hessian=QuadratureLikelihood(
-                x, t_x, t, w, nodes
-            ).value_gradient_hessian,
+            value_gradient_hessian=newton,
             many=many,
             max_iter=max_iter,
+        )
+
+    mean_t = float(np.average(t, weights=w))
+    mean_x = max(float(np.average(x, weights=w)), 0.5)
+    start: tuple[float, ...] = (1.0, mean_t / mean_x, 1.0, mean_t)
+    for nodes in _NODES_TRIED:
+        # Newton's method on the quadrature likelihood, checked against the exact one.
+        estimate = maximise(
+            start, QuadratureLikelihood(x, t_x, t, w, nodes).value_gradient_hessian
         )
         exact = log_likelihood(np.log(estimate.values))
         if abs(estimate.log_likelihood - exact) <= _QUADRATURE_TOLERANCE * abs(exact):
             break
         start = estimate.values
     else:  # parameters the quadrature cannot follow: BFGS on the exact likelihood
-        estimate = _fitting.maximise(
-            "Pareto/NBD",
-            log_likelihood,
-            start,
-            names=_PARAMETERS,
-            n_customers=float(w.sum()),
-            many=many,
-            max_iter=max_iter,
-        )
+        estimate = maximise(start)
         exact = estimate.log_likelihood
     estimate = attrs.evolve(estimate, log_likelihood=exact)
     return ParetoNbdFit(**_base.fitted_params(_PARAMETERS, estimate, int(w.sum()), days))
